@@ -1,0 +1,465 @@
+"""Paragraph-then-sentence alignment of two documents, by dynamic programming over beads.
+
+A bead joins 0–3 consecutive units (paragraphs or sentences) of one side to 0–3 of the other.
+With embeddings, a bead scores like the best published aligners do: cosine similarity of the
+summed unit vectors, minus a margin against each side's nearest neighbours (so generic sentences
+that resemble everything do not win), minus a length-ratio penalty, plus anchor agreement
+(shared numbers and names). Skipping a unit (1-0 / 0-1) earns a fixed skip score. Without
+embeddings (model missing, or a language it was not trained on) beads score by Gale–Church length
+probability plus anchors. Long inputs are aligned coarse-to-fine: pairs of units are merged,
+aligned, and the path found there bounds a narrow band for the full-resolution pass.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from corpus.anchors import Anchors, anchor_agreement, find_anchors
+from corpus.embed import Vectors
+from corpus.model import Alignment, Document, Link
+
+# Bead shapes (source units, target units). Paragraphs rarely merge more than two at a time.
+SENTENCE_BEADS = ((1, 1), (1, 0), (0, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1))
+PARAGRAPH_BEADS = ((1, 1), (1, 0), (0, 1), (1, 2), (2, 1))
+_COARSE_BEADS = ((1, 1), (1, 0), (0, 1), (1, 2), (2, 1))
+
+# Embedding scores (units of cosine similarity).
+SKIP_SCORE = -0.02
+MARGIN_WEIGHT = 1.0
+LENGTH_WEIGHT = 0.12
+ANCHOR_WEIGHT = 0.12
+MERGE_PENALTY = 0.03
+NEIGHBOURS = 4
+FLAG_BELOW = 0.4
+
+# Gale–Church (1993) bead priors and length variance; scores are log probabilities.
+_GC_PRIOR = {
+    (1, 1): 0.89,
+    (1, 0): 0.005,
+    (0, 1): 0.005,
+    (2, 1): 0.0445,
+    (1, 2): 0.0445,
+    (2, 2): 0.011,
+    (1, 3): 0.002,
+    (3, 1): 0.002,
+}
+_GC_VARIANCE = 6.8
+_GC_ANCHOR_WEIGHT = 2.0
+GC_FLAG_BELOW = 0.15
+
+# Above this many cells the full table is too slow in Python: go coarse-to-fine.
+_FULL_TABLE_CELLS = 6_000
+_BAND_WIDTH = 6
+
+
+@dataclass(frozen=True)
+class Units:
+    """One side of an alignment problem: lengths in characters, anchors, and optional vectors."""
+
+    lengths: tuple[int, ...]
+    anchors: tuple[Anchors, ...]
+    vectors: Vectors | None
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    @classmethod
+    def from_texts(cls, texts: Sequence[str], vectors: Vectors | None) -> Units:
+        """Units for a list of sentences, with their embeddings when available."""
+        return cls(tuple(len(t) for t in texts), tuple(find_anchors(t) for t in texts), vectors)
+
+    def merged(self, groups: Sequence[Sequence[int]]) -> Units:
+        """Units made by joining the given groups of units (for paragraphs or a coarse pass)."""
+        lengths = tuple(sum(self.lengths[i] for i in g) for g in groups)
+        anchors = tuple(
+            Anchors(
+                frozenset().union(*(self.anchors[i].numbers for i in g)),
+                frozenset().union(*(self.anchors[i].names for i in g)),
+            )
+            for g in groups
+        )
+        vectors = None
+        if self.vectors is not None:
+            dim = self.vectors.shape[1]
+            rows = [
+                self.vectors[list(g)].sum(axis=0) if g else np.zeros(dim, np.float32)
+                for g in groups
+            ]
+            vectors = _normalise(np.asarray(rows, dtype=np.float32).reshape(len(groups), dim))
+        return Units(lengths, anchors, vectors)
+
+
+def _normalise(vectors: Vectors) -> Vectors:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    result: Vectors = (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+    return result
+
+
+def _neighbour_similarity(a: Vectors, b: Vectors, k: int = NEIGHBOURS) -> Vectors:
+    """Mean similarity of each row of `a` to its k most similar rows of `b` (the margin base)."""
+    result = np.zeros(len(a), dtype=np.float32)
+    if len(b) == 0:
+        return result
+    k = min(k, len(b))
+    for start in range(0, len(a), 1024):
+        sims = a[start : start + 1024] @ b.T
+        top = np.partition(sims, len(b) - k, axis=1)[:, len(b) - k :]
+        result[start : start + 1024] = top.mean(axis=1)
+    return result
+
+
+class _Scorer:
+    """Scores every bead of one alignment problem; shared by the full and the banded pass."""
+
+    def __init__(
+        self, src: Units, tgt: Units, src_knn: Vectors | None, tgt_knn: Vectors | None, ratio: float
+    ) -> None:
+        self.src, self.tgt = src, tgt
+        self.embedded = src.vectors is not None and tgt.vectors is not None
+        self.ratio = ratio
+        self.src_len = np.concatenate([[0], np.cumsum(src.lengths)])
+        self.tgt_len = np.concatenate([[0], np.cumsum(tgt.lengths)])
+        self._blocks: dict[tuple[str, int], Vectors] = {}
+        if self.embedded:
+            assert src.vectors is not None and tgt.vectors is not None
+            assert src_knn is not None and tgt_knn is not None
+            self.src_cum = np.concatenate(
+                [
+                    np.zeros((1, src.vectors.shape[1])),
+                    np.cumsum(src.vectors, axis=0, dtype=np.float64),
+                ]
+            )
+            self.tgt_cum = np.concatenate(
+                [
+                    np.zeros((1, tgt.vectors.shape[1])),
+                    np.cumsum(tgt.vectors, axis=0, dtype=np.float64),
+                ]
+            )
+            self.src_knn = np.concatenate([[0.0], np.cumsum(src_knn, dtype=np.float64)])
+            self.tgt_knn = np.concatenate([[0.0], np.cumsum(tgt_knn, dtype=np.float64)])
+
+    def _block(self, side: str, size: int) -> Vectors:
+        """Normalised sums of every run of `size` consecutive vectors, row r = units r..r+size."""
+        key = (side, size)
+        if key not in self._blocks:
+            cum = self.src_cum if side == "s" else self.tgt_cum
+            self._blocks[key] = _normalise((cum[size:] - cum[:-size]).astype(np.float32))
+        return self._blocks[key]
+
+    def cosines(self, i: int, a: int, js: range, b: int) -> Vectors:
+        """Cosine of the bead src[i-a:i] ~ tgt[j-b:j] for every end column j in `js`."""
+        src_block = self._block("s", a)[i - a]
+        tgt_block = self._block("t", b)[js.start - b : js.stop - b]
+        result: Vectors = tgt_block @ src_block
+        return result
+
+    def bead_scores(self, i: int, a: int, js: range, b: int) -> list[float]:
+        """DP scores of the bead (a, b) ending at row i and each column of `js`."""
+        if a == 0 or b == 0:
+            return [self._skip_score(a + b)] * len(js)
+        ls = float(self.src_len[i] - self.src_len[i - a])
+        src_anchor = self._anchor_block(self.src.anchors, i, a)
+        scores = []
+        if self.embedded:
+            cos = self.cosines(i, a, js, b)
+            knn_s = (self.src_knn[i] - self.src_knn[i - a]) / a
+            for k, j in enumerate(js):
+                lt = float(self.tgt_len[j] - self.tgt_len[j - b])
+                knn_t = (self.tgt_knn[j] - self.tgt_knn[j - b]) / b
+                margin = float(cos[k]) - MARGIN_WEIGHT * 0.5 * (knn_s + knn_t)
+                scores.append(
+                    float(cos[k])
+                    + margin
+                    - LENGTH_WEIGHT * abs(math.log((lt + 10) / (self.ratio * ls + 10)))
+                    + ANCHOR_WEIGHT * self._agreement(src_anchor, j, b)
+                    - MERGE_PENALTY * (a + b - 2)
+                )
+            return scores
+        prior = math.log(_GC_PRIOR.get((a, b), 0.001))
+        for j in js:
+            lt = float(self.tgt_len[j] - self.tgt_len[j - b])
+            scores.append(
+                prior
+                + math.log(max(_length_probability(ls, lt, self.ratio), 1e-12))
+                + _GC_ANCHOR_WEIGHT * self._agreement(src_anchor, j, b)
+            )
+        return scores
+
+    def _skip_score(self, units: int) -> float:
+        if self.embedded:
+            return SKIP_SCORE * units
+        return math.log(_GC_PRIOR[(1, 0)])
+
+    def _anchor_block(self, anchors: Sequence[Anchors], end: int, size: int) -> Anchors:
+        if size == 1:
+            return anchors[end - 1]
+        chunk = anchors[end - size : end]
+        return Anchors(
+            frozenset().union(*(x.numbers for x in chunk)),
+            frozenset().union(*(x.names for x in chunk)),
+        )
+
+    def _agreement(self, src_anchor: Anchors, j: int, b: int) -> float:
+        tgt_anchor = self._anchor_block(self.tgt.anchors, j, b)
+        if not src_anchor and not tgt_anchor:
+            return 0.0
+        return anchor_agreement(src_anchor, tgt_anchor)
+
+    def link(self, i0: int, i1: int, j0: int, j1: int) -> Link:
+        """The reported link of a chosen bead, with a confidence in [0, 1] and a flag."""
+        source, target = tuple(range(i0, i1)), tuple(range(j0, j1))
+        if self.embedded:
+            if source and target:
+                confidence = float(self.cosines(i1, i1 - i0, range(j1, j1 + 1), j1 - j0)[0])
+            else:
+                confidence = self._skip_confidence(i0, i1, j0, j1)
+            confidence = min(1.0, max(0.0, confidence))
+            return Link(source, target, round(confidence, 4), confidence < FLAG_BELOW)
+        if source and target:
+            ls = float(self.src_len[i1] - self.src_len[i0])
+            lt = float(self.tgt_len[j1] - self.tgt_len[j0])
+            confidence = _length_probability(ls, lt, self.ratio)
+        else:
+            confidence = 0.5
+        return Link(source, target, round(confidence, 4), confidence < GC_FLAG_BELOW)
+
+    def _skip_confidence(self, i0: int, i1: int, j0: int, j1: int) -> float:
+        """How sure we are a unit has no counterpart: 1 minus its best similarity nearby."""
+        if i1 > i0:
+            assert self.src.vectors is not None and self.tgt.vectors is not None
+            own, other, centre = self.src.vectors[i0], self.tgt.vectors, j0
+        else:
+            assert self.src.vectors is not None and self.tgt.vectors is not None
+            own, other, centre = self.tgt.vectors[j0], self.src.vectors, i0
+        window = other[max(0, centre - 2) : centre + 2]
+        best = float((window @ own).max()) if len(window) else 0.0
+        return 1.0 - best
+
+
+def _length_probability(ls: float, lt: float, ratio: float) -> float:
+    """Gale–Church: probability that lengths this different come from one translation bead."""
+    mean = (ls + lt / ratio) / 2
+    delta = (lt - ls * ratio) / math.sqrt(max(mean, 1.0) * _GC_VARIANCE)
+    return 2 * (1 - 0.5 * (1 + math.erf(abs(delta) / math.sqrt(2))))
+
+
+def _dp(
+    scorer: _Scorer,
+    n: int,
+    m: int,
+    beads: Sequence[tuple[int, int]],
+    band: Sequence[tuple[int, int]],
+) -> list[tuple[int, int, int, int]]:
+    """Best-scoring monotone path of beads from (0, 0) to (n, m) inside `band` (per-row column
+    ranges, inclusive). Returns beads as (i0, i1, j0, j1)."""
+    neg = -math.inf
+    score: list[dict[int, float]] = [dict() for _ in range(n + 1)]
+    back: list[dict[int, tuple[int, int]]] = [dict() for _ in range(n + 1)]
+    score[0][0] = 0.0
+    # Same-row beads (0-b) extend what the other beads reached in this row, so they go last.
+    ordered = sorted(beads, key=lambda bead: bead[0] == 0)
+    for i in range(n + 1):
+        lo, hi = band[i]
+        row = score[i]
+        row_back = back[i]
+        for a, b in ordered:
+            if a > i:
+                continue
+            j_lo, j_hi = max(lo, b), hi
+            if j_lo > j_hi:
+                continue
+            prev = score[i - a]
+            cols = range(j_lo, j_hi + 1)
+            candidates = [(j, prev.get(j - b, neg)) for j in cols]
+            if all(p == neg for _, p in candidates):
+                continue
+            if a == 0:
+                # Same-row move: must run left to right so chains of 0-1 beads accumulate.
+                for j, _ in candidates:
+                    base = row.get(j - b, neg)
+                    if base == neg:
+                        continue
+                    value = base + scorer._skip_score(b)
+                    if value > row.get(j, neg):
+                        row[j] = value
+                        row_back[j] = (a, b)
+                continue
+            bead = scorer.bead_scores(i, a, cols, b)
+            for (j, p), s in zip(candidates, bead, strict=True):
+                if p == neg:
+                    continue
+                value = p + s
+                if value > row.get(j, neg):
+                    row[j] = value
+                    row_back[j] = (a, b)
+    if m not in score[n]:
+        raise ValueError("alignment band does not reach the end")
+    path = []
+    i, j = n, m
+    while i or j:
+        a, b = back[i][j]
+        path.append((i - a, i, j - b, j))
+        i, j = i - a, j - b
+    path.reverse()
+    return path
+
+
+def align_units(
+    src: Units,
+    tgt: Units,
+    beads: Sequence[tuple[int, int]] = SENTENCE_BEADS,
+    src_knn: Vectors | None = None,
+    tgt_knn: Vectors | None = None,
+    ratio: float | None = None,
+) -> list[Link]:
+    """Align two sequences of units; every unit ends up in exactly one link, in order."""
+    n, m = len(src), len(tgt)
+    if n == 0 or m == 0:
+        return [Link((i,), (), 1.0) for i in range(n)] + [Link((), (j,), 1.0) for j in range(m)]
+    embedded = src.vectors is not None and tgt.vectors is not None
+    if embedded and src_knn is None:
+        assert src.vectors is not None and tgt.vectors is not None
+        src_knn = _neighbour_similarity(src.vectors, tgt.vectors)
+        tgt_knn = _neighbour_similarity(tgt.vectors, src.vectors)
+    if ratio is None:
+        ratio = max(sum(tgt.lengths), 1) / max(sum(src.lengths), 1)
+    scorer = _Scorer(src, tgt, src_knn, tgt_knn, ratio)
+    band = _band(src, tgt, src_knn, tgt_knn, ratio)
+    return [scorer.link(*bead) for bead in _dp(scorer, n, m, beads, band)]
+
+
+def _band(
+    src: Units, tgt: Units, src_knn: Vectors | None, tgt_knn: Vectors | None, ratio: float
+) -> list[tuple[int, int]]:
+    """Per-row column ranges to search: everything for small inputs, else a band around the
+    path found on a half-resolution copy of both sides."""
+    n, m = len(src), len(tgt)
+    if (n + 1) * (m + 1) <= _FULL_TABLE_CELLS or n < 4 or m < 4:
+        return [(0, m)] * (n + 1)
+    src_pairs = [list(range(i, min(i + 2, n))) for i in range(0, n, 2)]
+    tgt_pairs = [list(range(j, min(j + 2, m))) for j in range(0, m, 2)]
+    coarse_knn_s = coarse_knn_t = None
+    if src_knn is not None and tgt_knn is not None:
+        coarse_knn_s = np.asarray([src_knn[g].mean() for g in src_pairs], dtype=np.float32)
+        coarse_knn_t = np.asarray([tgt_knn[g].mean() for g in tgt_pairs], dtype=np.float32)
+    coarse = align_units(
+        src.merged(src_pairs),
+        tgt.merged(tgt_pairs),
+        _COARSE_BEADS,
+        coarse_knn_s,
+        coarse_knn_t,
+        ratio,
+    )
+    lo = [m] * (n + 1)
+    hi = [0] * (n + 1)
+    for link in coarse:
+        ci0 = link.source[0] if link.source else _next_start(link, coarse, "source")
+        ci1 = (link.source[-1] + 1) if link.source else ci0
+        cj0 = link.target[0] if link.target else _next_start(link, coarse, "target")
+        cj1 = (link.target[-1] + 1) if link.target else cj0
+        for i in range(2 * ci0, min(2 * ci1, n) + 1):
+            lo[i] = min(lo[i], 2 * cj0)
+            hi[i] = max(hi[i], min(2 * cj1, m))
+    band = []
+    for i in range(n + 1):
+        band.append((max(0, lo[i] - _BAND_WIDTH), min(m, hi[i] + _BAND_WIDTH)))
+    # Keep the band monotone and connected so the DP can always reach (n, m).
+    for i in range(1, n + 1):
+        band[i] = (max(band[i][0], 0), max(band[i][1], band[i - 1][1]))
+    for i in range(n - 1, -1, -1):
+        band[i] = (min(band[i][0], band[i + 1][0]), band[i][1])
+    band[0] = (0, band[0][1])
+    band[n] = (band[n][0], m)
+    return band
+
+
+def _next_start(link: Link, links: Sequence[Link], side: str) -> int:
+    """Where an empty side of a coarse link sits: just before the next link that has that side."""
+    index = links.index(link)
+    for later in links[index + 1 :]:
+        units = later.source if side == "source" else later.target
+        if units:
+            return units[0]
+    previous = [x for x in links[:index] if (x.source if side == "source" else x.target)]
+    if previous:
+        units = previous[-1].source if side == "source" else previous[-1].target
+        return units[-1] + 1
+    return 0
+
+
+def align_documents(
+    src: Document,
+    tgt: Document,
+    src_vectors: Vectors | None,
+    tgt_vectors: Vectors | None,
+    notes: Sequence[str] = (),
+) -> Alignment:
+    """Align paragraphs, then the sentences inside each aligned paragraph group.
+
+    Pass both documents' sentence vectors (rows in `Document.sentences` order) to use
+    embeddings; pass None for either to use lengths and anchors only.
+    """
+    src_sents, tgt_sents = src.sentences, tgt.sentences
+    if src_vectors is None or tgt_vectors is None:
+        src_vectors = tgt_vectors = None
+    src_units = Units.from_texts(src_sents, src_vectors)
+    tgt_units = Units.from_texts(tgt_sents, tgt_vectors)
+    src_knn = tgt_knn = None
+    if src_vectors is not None and tgt_vectors is not None:
+        src_knn = _neighbour_similarity(src_vectors, tgt_vectors)
+        tgt_knn = _neighbour_similarity(tgt_vectors, src_vectors)
+    ratio = max(sum(tgt_units.lengths), 1) / max(sum(src_units.lengths), 1)
+
+    src_paras = _paragraph_members(src)
+    tgt_paras = _paragraph_members(tgt)
+    paragraph_links = align_units(
+        src_units.merged(src_paras), tgt_units.merged(tgt_paras), PARAGRAPH_BEADS, ratio=ratio
+    )
+    sentence_links: list[Link] = []
+    groups: list[int] = []
+    for group, plink in enumerate(paragraph_links):
+        s_idx = [i for p in plink.source for i in src_paras[p]]
+        t_idx = [j for p in plink.target for j in tgt_paras[p]]
+        local = align_units(
+            _subset(src_units, s_idx),
+            _subset(tgt_units, t_idx),
+            SENTENCE_BEADS,
+            None if src_knn is None else src_knn[s_idx],
+            None if tgt_knn is None else tgt_knn[t_idx],
+            ratio,
+        )
+        for link in local:
+            sentence_links.append(
+                Link(
+                    tuple(s_idx[i] for i in link.source),
+                    tuple(t_idx[j] for j in link.target),
+                    link.score,
+                    link.flagged,
+                )
+            )
+            groups.append(group)
+    method = "embeddings" if src_vectors is not None else "length"
+    return Alignment(
+        tuple(paragraph_links), tuple(sentence_links), tuple(groups), method, tuple(notes)
+    )
+
+
+def _paragraph_members(doc: Document) -> list[list[int]]:
+    """Sentence indexes of each paragraph."""
+    members, start = [], 0
+    for paragraph in doc.paragraphs:
+        members.append(list(range(start, start + len(paragraph.sentences))))
+        start += len(paragraph.sentences)
+    return members
+
+
+def _subset(units: Units, indexes: Sequence[int]) -> Units:
+    return Units(
+        tuple(units.lengths[i] for i in indexes),
+        tuple(units.anchors[i] for i in indexes),
+        None if units.vectors is None else units.vectors[list(indexes)],
+    )

@@ -1,0 +1,139 @@
+"""From files to aligned articles: the corpus pipeline in one place.
+
+`load_document` turns one file into a cleaned, structured, sentence-split `Document`;
+`embed_documents` adds sentence vectors; `group_documents` (in `corpus.group`) finds the
+translations of one article; `align_article` aligns every pair of its languages directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from corpus.align import align_documents
+from corpus.clean import clean_text
+from corpus.embed import Encoder, Vectors, covers
+from corpus.errors import InputError
+from corpus.group import semantic_similarity
+from corpus.language import detect_language, language_name
+from corpus.model import Alignment, Document, Paragraph
+from corpus.read import read_document_text
+from corpus.segment import split_sentences
+from corpus.structure import classify_paragraphs
+
+SUFFIXES = frozenset({".txt", ".text", ".md", ".html", ".htm"})
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+# For a language the model was not trained on, embeddings are used only when the document pair
+# shows them working: most sentences find a clearly similar counterpart.
+UNCOVERED_MIN_SIMILARITY = 0.55
+
+
+def collect_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files to ingest: given files as they are, folders searched recursively for text and HTML
+    (hidden files skipped), in a stable order."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        else:
+            yield path
+
+
+def load_document(
+    path: Path, *, lang: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Document:
+    """Read, clean, structure, detect the language of and split one file.
+
+    Raises `InputError` (or its `LanguageError` subclass) naming the file and the reason.
+    """
+    source = str(path)
+    text = read_document_text(path, max_bytes=max_bytes)
+    cleaned = clean_text(text)
+    if not cleaned.paragraphs:
+        raise InputError(source, "no article text is left after removing page noise")
+    texts = [paragraph for _, paragraph in cleaned.paragraphs]
+    code, confidence = detect_language(source, texts, forced=lang)
+    roles = classify_paragraphs(texts)
+    paragraphs = tuple(
+        Paragraph(role, paragraph, split_sentences(paragraph, code))
+        for role, paragraph in zip(roles, texts, strict=True)
+    )
+    checksum = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return Document(source, checksum, code, confidence, paragraphs, cleaned.removed)
+
+
+def embed_documents(docs: Sequence[Document], encoder: Encoder | None) -> list[Vectors | None]:
+    """Sentence vectors for each document, in one batch for speed; None without a model."""
+    if encoder is None:
+        return [None] * len(docs)
+    sentences = [s for doc in docs for s in doc.sentences]
+    vectors = encoder.encode(sentences)
+    result: list[Vectors | None] = []
+    start = 0
+    for doc in docs:
+        result.append(vectors[start : start + len(doc.sentences)])
+        start += len(doc.sentences)
+    return result
+
+
+@dataclass(frozen=True)
+class PairAlignment:
+    """The alignment of two versions of one article (indexes into the article's documents)."""
+
+    source: int
+    target: int
+    alignment: Alignment
+
+
+def align_article(
+    docs: Sequence[Document], vectors: Sequence[Vectors | None], model_note: str = ""
+) -> list[PairAlignment]:
+    """Align every pair of an article's versions directly (4 languages give 6 pairs).
+
+    Each pair uses embeddings when the model is loaded and either covers both languages or
+    visibly works on this pair; otherwise lengths and anchors, with a note saying why.
+    """
+    result = []
+    for i, j in itertools.combinations(range(len(docs)), 2):
+        va, vb, notes = pair_vectors(docs[i].lang, docs[j].lang, vectors[i], vectors[j], model_note)
+        result.append(PairAlignment(i, j, align_documents(docs[i], docs[j], va, vb, notes)))
+    return result
+
+
+def pair_vectors(
+    lang_a: str, lang_b: str, va: Vectors | None, vb: Vectors | None, model_note: str = ""
+) -> tuple[Vectors | None, Vectors | None, tuple[str, ...]]:
+    """The vectors to align a pair with (both, or neither) and a note on the method chosen."""
+    if va is None or vb is None:
+        reason = model_note or "the sentence-embedding model is unavailable"
+        return None, None, (f"aligned by sentence length and anchors: {reason}",)
+    uncovered = [lang for lang in (lang_a, lang_b) if not covers(lang)]
+    if not uncovered:
+        return va, vb, ()
+    names = " and ".join(language_name(code) for code in uncovered)
+    similarity = semantic_similarity(va, vb)
+    if similarity >= UNCOVERED_MIN_SIMILARITY:
+        return (
+            va,
+            vb,
+            (
+                f"the embedding model was not trained on {names}; its similarities were checked on "
+                f"this pair ({similarity:.2f}) and used",
+            ),
+        )
+    return (
+        None,
+        None,
+        (
+            f"aligned by sentence length and anchors: the embedding model does not cover {names} "
+            f"(similarity on this pair {similarity:.2f})",
+        ),
+    )

@@ -1,0 +1,170 @@
+"""The `tandem` command: a FlaskGroup over `create_app`, so the CLI and the web share code.
+
+Commands are thin: parse, call the library, commit once, print a summary. Domain errors become
+`click.ClickException` with a message a person can act on.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+from werkzeug.exceptions import HTTPException
+
+from corpus.align import SENTENCE_BEADS, Units, align_units
+from corpus.embed import load_encoder
+from corpus.errors import CorpusError
+from corpus.ingest import collect_files, pair_vectors
+from corpus.language import detect_language
+from webapp import create_app, pairs, seed, store
+
+
+@click.group(
+    cls=FlaskGroup, create_app=create_app, add_default_commands=False, add_version_option=False
+)
+def cli() -> None:
+    """Tandem: read an article beside its translations, and study what you read."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--lang", help="Force the language (ISO 639-1 code) instead of detecting it.")
+@click.option("--explain", is_flag=True, help="List what the cleaner removed from each file.")
+def ingest(paths: tuple[Path, ...], lang: str | None, explain: bool) -> None:
+    """Ingest text or HTML files, or folders of them: clean, detect languages, group
+    translations, split and align them, and store the result in one transaction."""
+    session = seed.prepared_session()
+    files = list(collect_files(paths))
+    with click.progressbar(
+        files, label="Reading", file=sys.stderr, item_show_func=lambda p: p.name if p else ""
+    ) as bar:
+        report = store.ingest_files(
+            session, bar, lang=lang, max_bytes=current_app.config["MAX_INGEST_BYTES"]
+        )
+    session.commit()
+    for problem in report.failed:
+        click.echo(f"skipped {problem.source}: {problem.reason}", err=True)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    if explain:
+        for source, removed in report.removed.items():
+            click.echo(f"{source}: removed {len(removed)} line(s)")
+            for item in removed:
+                click.echo(f"  line {item.line} ({item.reason}): {item.text}")
+    click.echo(
+        f"{len(report.added)} added, {len(report.updated)} updated, "
+        f"{len(report.unchanged)} unchanged, {len(report.failed)} failed; "
+        f"articles aligned: {', '.join(report.articles) or 'none'}"
+    )
+    if report.failed and not (report.added or report.updated or report.unchanged):
+        raise click.ClickException("nothing could be ingested")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def articles(as_json: bool) -> None:
+    """List articles with their languages, sentence counts and alignment quality."""
+    summaries = pairs.article_summaries(seed.prepared_session())
+    if as_json:
+        click.echo(json.dumps(summaries, ensure_ascii=False, indent=2))
+        return
+    if not summaries:
+        click.echo("No articles yet: run `tandem ingest PATH`.")
+    for article in summaries:
+        langs = ", ".join(f"{v['lang']} ({v['sentences']})" for v in article["versions"])
+        click.echo(f"{article['id']:>4}  {article['slug']}  —  {article['title']}")
+        click.echo(f"      languages: {langs}")
+        if not article["alignments"]:
+            click.echo("      single-language article: no translation yet")
+        for a in article["alignments"]:
+            click.echo(
+                f"      {a['source']}→{a['target']}: {a['links']} links, quality "
+                f"{a['quality']:.2f}, {a['flagged']} flagged ({a['method']})"
+            )
+            if a["notes"]:
+                click.echo(f"        note: {a['notes']}")
+
+
+@cli.command("pairs")
+@click.argument("article")
+@click.option("--source", "source_lang", required=True, help="Language of the left column.")
+@click.option("--target", "target_lang", required=True, help="Language of the right column.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["tsv", "jsonl", "tmx"]), default="tsv", show_default=True
+)
+def pairs_command(article: str, source_lang: str, target_lang: str, fmt: str) -> None:
+    """Print the aligned sentence pairs of ARTICLE (id or slug) in reading order."""
+    session = seed.prepared_session()
+    try:
+        rows = pairs.aligned_rows(session, article, source_lang, target_lang)
+    except HTTPException as exc:
+        raise click.ClickException(exc.description or str(exc)) from None
+    for chunk in pairs.FORMATS[fmt](rows, source_lang, target_lang):
+        click.echo(chunk, nl=False)
+
+
+@cli.command()
+@click.argument("file_a", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file_b", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--source", "source_lang", help="Language of FILE_A (detected when omitted).")
+@click.option("--target", "target_lang", help="Language of FILE_B (detected when omitted).")
+@click.option("--scores", is_flag=True, help="Append each link's score: [0]:[0, 1]:0.8123")
+def align(
+    file_a: Path, file_b: Path, source_lang: str | None, target_lang: str | None, scores: bool
+) -> None:
+    """Align two files already split into sentences (one per line) and print one link per line
+    in the Vecalign/Bertalign format, [0]:[0, 1] (0-based line numbers)."""
+    started = time.perf_counter()
+    try:
+        src = _sentence_lines(file_a)
+        tgt = _sentence_lines(file_b)
+        src_lang = detect_language(str(file_a), src[:200], forced=source_lang)[0]
+        tgt_lang = detect_language(str(file_b), tgt[:200], forced=target_lang)[0]
+    except CorpusError as exc:
+        raise click.ClickException(str(exc)) from None
+    loaded = load_encoder()
+    vectors = [None, None]
+    if loaded.encoder is not None:
+        vectors = [loaded.encoder.encode(src), loaded.encoder.encode(tgt)]
+    va, vb, notes = pair_vectors(src_lang, tgt_lang, vectors[0], vectors[1], loaded.reason)
+    links = align_units(Units.from_texts(src, va), Units.from_texts(tgt, vb), SENTENCE_BEADS)
+    for link in links:
+        line = f"[{', '.join(map(str, link.source))}]:[{', '.join(map(str, link.target))}]"
+        click.echo(f"{line}:{link.score:.4f}" if scores else line)
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(
+        f"aligned {len(src)} × {len(tgt)} sentences in {time.perf_counter() - started:.2f} s",
+        err=True,
+    )
+
+
+def _sentence_lines(path: Path) -> list[str]:
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    if not any(line.strip() for line in lines):
+        raise CorpusError(f"{path}: the file has no sentences")
+    return [line.strip() for line in lines]
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the app with a production WSGI server (waitress), ingesting the shipped corpus on
+    first run."""
+    import waitress
+
+    seed.prepared_session()
+    click.echo(f"Tandem is running at http://{host}:{port}/ (Ctrl+C to stop)")
+    waitress.serve(
+        current_app._get_current_object(),
+        host=host,
+        port=port,  # type: ignore[attr-defined]
+        threads=8,
+        _quiet=True,
+    )

@@ -1,0 +1,263 @@
+"""The database schema: articles, their language versions, and the alignments between them.
+
+The corpus pipeline's value objects (`corpus.model`) are stored here once as rows; the reader
+renders rows and cards point at them, so nothing is re-derived on the fly. Every child row is
+deleted with its parent (ON DELETE CASCADE), which keeps deleting an article a single statement.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from webapp.db import UTCDateTime
+
+# Named constraints let Alembic's batch mode (SQLite) drop and alter them in later migrations.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """The current time as an aware UTC datetime (the default for creation timestamps)."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base whose metadata Alembic compares the migrations against."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Article(Base):
+    """One text read in several languages; the unit a learner opens, lists and deletes."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    versions: Mapped[list[Version]] = relationship(
+        back_populates="article",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Version.id",
+    )
+
+    def __repr__(self) -> str:
+        return f"<Article {self.id} {self.slug!r}>"
+
+
+class Version(Base):
+    """One language version of an article, as ingested from one file.
+
+    The checksum and source are indexed so re-ingesting the same file can be detected and skipped.
+    """
+
+    __tablename__ = "versions"
+    __table_args__ = (
+        UniqueConstraint("article_id", "lang"),
+        Index(None, "checksum"),
+        Index(None, "source"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    lang: Mapped[str] = mapped_column(String(8))
+    lang_confidence: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String)
+    checksum: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(Text)
+    ingested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    article: Mapped[Article] = relationship(back_populates="versions")
+    paragraphs: Mapped[list[Paragraph]] = relationship(
+        back_populates="version",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Paragraph.position",
+    )
+    sentences: Mapped[list[Sentence]] = relationship(
+        back_populates="version",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Sentence.position",
+    )
+    removals: Mapped[list[Removal]] = relationship(
+        back_populates="version",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Removal.position",
+    )
+
+    def __repr__(self) -> str:
+        return f"<Version {self.id} article={self.article_id} {self.lang}>"
+
+
+class Removal(Base):
+    """A line the cleaner removed, kept so the learner can see (and question) what was dropped."""
+
+    __tablename__ = "removals"
+    # Not unique: removals are replaced wholesale on re-ingest, and a flush inserts before it
+    # deletes, so a unique position would collide with the rows being replaced.
+    __table_args__ = (Index(None, "version_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    line: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(String(40))
+
+    version: Mapped[Version] = relationship(back_populates="removals")
+
+
+class Paragraph(Base):
+    """A block of a version with its structural role; sentences and paragraph links refer to it."""
+
+    __tablename__ = "paragraphs"
+    __table_args__ = (UniqueConstraint("version_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(16))
+
+    version: Mapped[Version] = relationship(back_populates="paragraphs")
+    sentences: Mapped[list[Sentence]] = relationship(
+        back_populates="paragraph",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Sentence.position",
+    )
+
+
+class Sentence(Base):
+    """One sentence of a version. `position` is its index in the whole version (0-based), the
+    index `corpus.model.Link` uses, so links can be stored without translating indexes."""
+
+    __tablename__ = "sentences"
+    __table_args__ = (Index(None, "version_id", "position", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"))
+    paragraph_id: Mapped[int] = mapped_column(
+        ForeignKey("paragraphs.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+
+    version: Mapped[Version] = relationship(back_populates="sentences")
+    paragraph: Mapped[Paragraph] = relationship(back_populates="sentences")
+
+
+class Alignment(Base):
+    """The stored result of aligning two versions, with a summary the article list can show."""
+
+    __tablename__ = "alignments"
+    __table_args__ = (UniqueConstraint("source_version_id", "target_version_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    source_version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"))
+    target_version_id: Mapped[int] = mapped_column(
+        ForeignKey("versions.id", ondelete="CASCADE"), index=True
+    )
+    method: Mapped[str] = mapped_column(String(20))
+    # Why this method: for example that the model does not cover a language. Shown to people.
+    notes: Mapped[str] = mapped_column(Text, default="")
+    quality: Mapped[float] = mapped_column(Float)
+    flagged: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    article: Mapped[Article] = relationship()
+    source_version: Mapped[Version] = relationship(foreign_keys=[source_version_id])
+    target_version: Mapped[Version] = relationship(foreign_keys=[target_version_id])
+    links: Mapped[list[Link]] = relationship(
+        back_populates="alignment",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Link.position",
+    )
+
+
+class Link(Base):
+    """One aligned pair of sentence groups, in reading order.
+
+    Links are first-class rows with stable ids because cards and notes point at them: re-rendering
+    or re-exporting must find the same pair, never one re-derived from the text.
+    """
+
+    __tablename__ = "links"
+    __table_args__ = (UniqueConstraint("alignment_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alignment_id: Mapped[int] = mapped_column(ForeignKey("alignments.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    paragraph: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+    flagged: Mapped[bool] = mapped_column()
+
+    alignment: Mapped[Alignment] = relationship(back_populates="links")
+    members: Mapped[list[LinkSentence]] = relationship(
+        back_populates="link", cascade="all, delete-orphan", passive_deletes=True
+    )
+    # Read-only views over `members`; write through `members` (they refresh on the next load).
+    sentences: Mapped[list[Sentence]] = relationship(
+        secondary="link_sentences", order_by="Sentence.position", viewonly=True
+    )
+    source_sentences: Mapped[list[Sentence]] = relationship(
+        secondary="link_sentences",
+        primaryjoin="and_(Link.id == LinkSentence.link_id, LinkSentence.side == 'source')",
+        secondaryjoin="LinkSentence.sentence_id == Sentence.id",
+        order_by="Sentence.position",
+        viewonly=True,
+    )
+    target_sentences: Mapped[list[Sentence]] = relationship(
+        secondary="link_sentences",
+        primaryjoin="and_(Link.id == LinkSentence.link_id, LinkSentence.side == 'target')",
+        secondaryjoin="LinkSentence.sentence_id == Sentence.id",
+        order_by="Sentence.position",
+        viewonly=True,
+    )
+
+
+class LinkSentence(Base):
+    """Which sentences a link joins, and on which side; either side may be empty."""
+
+    __tablename__ = "link_sentences"
+    __table_args__ = (
+        CheckConstraint("side IN ('source', 'target')", name="side"),
+        Index(None, "sentence_id"),
+    )
+
+    link_id: Mapped[int] = mapped_column(
+        ForeignKey("links.id", ondelete="CASCADE"), primary_key=True
+    )
+    sentence_id: Mapped[int] = mapped_column(
+        ForeignKey("sentences.id", ondelete="CASCADE"), primary_key=True
+    )
+    side: Mapped[str] = mapped_column(String(6))
+
+    link: Mapped[Link] = relationship(back_populates="members")
+    sentence: Mapped[Sentence] = relationship()

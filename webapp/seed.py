@@ -1,0 +1,37 @@
+"""First run: migrate the database and ingest the articles that ship with Tandem.
+
+A newcomer should see real content at once, so the shipped corpus is ingested when the database
+is created; a learner who later deletes those articles does not get them back.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+import corpus
+from webapp import db, store
+
+SHIPPED_ARTICLES = Path(corpus.__file__).parent / "articles"
+
+
+def prepared_session() -> Session:
+    """The request's session on a database that is migrated and, on first run, seeded.
+
+    The check runs once per app; later calls only return the session.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    session = db.get_session()
+    if app.extensions.get("tandem_prepared"):
+        return session
+    app.extensions["tandem_prepared"] = True
+    if db.upgrade_database(app) is None:
+        store.ingest_files(
+            session,
+            sorted(SHIPPED_ARTICLES.glob("*.txt")),
+            max_bytes=app.config["MAX_INGEST_BYTES"],
+        )
+        session.commit()
+    return session
