@@ -9,6 +9,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
+from corpus.embed import Encoder, load_encoder
+from corpus.ingest import load_document
+from corpus.model import Document
 from webapp import create_app
 from webapp.db import get_engine, upgrade_database
 
@@ -41,3 +44,27 @@ def client(app: Flask) -> FlaskClient:
 def runner(app: Flask) -> FlaskCliRunner:
     """A CLI runner for `app`'s commands."""
     return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def encoder() -> Encoder:
+    """The real sentence-embedding model, loaded once; its absence is a failure, not a skip."""
+    loaded = load_encoder()
+    assert loaded.encoder is not None, loaded.reason
+    return loaded.encoder
+
+
+SEEDS = Path(__file__).parent.parent / "corpus" / "articles"
+SEED_FILES = {
+    "id": SEEDS / "000_8f123585864df893.txt",
+    "it": SEEDS / "001_2a7579b3dd081df8.txt",
+    "ar": SEEDS / "002_e08fb0561d16d1ad.txt",
+    "de": SEEDS / "003_df6d18255d5365cb.txt",
+}
+OTHER_ARTICLE = SEEDS / "004_bf70c1f2b191f604.txt"
+
+
+@pytest.fixture(scope="session")
+def seed_docs() -> dict[str, Document]:
+    """The four translations of the seed article, loaded through the real pipeline."""
+    return {lang: load_document(path) for lang, path in SEED_FILES.items()}

@@ -121,6 +121,7 @@ def article_summaries(session: Session) -> list[dict[str, Any]]:
                         "quality": a.quality,
                         "flagged": a.flagged,
                         "links": len(a.links),
+                        "notes": a.notes,
                     }
                     for a in alignments
                 ],

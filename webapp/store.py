@@ -307,8 +307,7 @@ def save_alignment(
         )
         row = old.pop(key, None)
         if row is None:
-            row = Link()
-            session.add(row)
+            row = Link()  # joins the session through `alignment.links` below
             row.members = [LinkSentence(sentence_id=i, side="source") for i in key[0]] + [
                 LinkSentence(sentence_id=j, side="target") for j in key[1]
             ]

@@ -1,0 +1,115 @@
+"""How long `tandem align` takes on N sentences a side (default 1000; target < 10 s).
+
+The input is real text: the seed article's Italian and German body sentences (1-1 parallel),
+repeated with a different perturbation each time (merges, splits, drops) until N a side. The
+CLI is timed end to end in a subprocess, then the same work is timed stage by stage in a fresh
+interpreter. Strict F1 against the concatenated gold is a sanity check, not a quality figure:
+the same 40 sentences recur in every copy, which makes the nearest-neighbour margin weaker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import (
+    emit,
+    link_scores,
+    machine,
+    parse_links,
+    run_job,
+    synthetic_pair,
+    table,
+    target,
+    write_pair,
+)
+
+TARGET_S = 10.0
+
+
+def tandem_command() -> list[str]:
+    """The installed `tandem` script next to this interpreter (or on PATH)."""
+    beside = Path(sys.executable).with_name("tandem")
+    found = str(beside) if beside.exists() else shutil.which("tandem")
+    if found is None:
+        raise SystemExit("the `tandem` command is not installed (pip install -e .)")
+    return [found]
+
+
+def run_cli(file_a: Path, file_b: Path, source: str, target_lang: str, instance: Path) -> dict:
+    """Time `tandem align A B --source S --target T` as a user runs it."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [*tandem_command(), "align", str(file_a), str(file_b), "--source", source]
+        + ["--target", target_lang],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TANDEM_INSTANCE_PATH": str(instance)},
+        check=False,
+    )
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"tandem align failed:\n{done.stderr}")
+    return {"wall_s": elapsed, "links": parse_links(done.stdout.splitlines())}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=1000, help="sentences a side (default 1000)")
+    parser.add_argument("--source", default="it")
+    parser.add_argument("--target", default="de")
+    parser.add_argument("--json", action="store_true", help="print a JSON object")
+    args = parser.parse_args()
+
+    case = synthetic_pair(args.n, args.source, args.target)
+    with tempfile.TemporaryDirectory(prefix="tandem-bench-") as tmp:
+        file_a, file_b = write_pair(case, Path(tmp), args.source, args.target)
+        cli = run_cli(file_a, file_b, args.source, args.target, Path(tmp) / "instance")
+        job = run_job("_align_job.py", str(file_a), str(file_b), args.source, args.target)
+
+    links = [(tuple(s), tuple(t)) for s, t in job["links"]]
+    scores = link_scores(case.gold, links)
+    embed_s = job["embed_source_s"] + job["embed_target_s"]
+    stages = {
+        "model load": job["load_s"],
+        "embedding (both sides)": embed_s,
+        "alignment DP": job["align_s"],
+        "sum of stages": job["load_s"] + embed_s + job["align_s"],
+        "job process wall": job["process_s"],
+    }
+    result = {
+        "input": f"seed {args.source}/{args.target} body sentences repeated with perturbations",
+        "sentences": {"source": len(case.source), "target": len(case.target)},
+        "cli_wall_s": cli["wall_s"],
+        "stages_s": stages,
+        "cli_links_equal_job_links": cli["links"] == links,
+        "strict": scores,
+        "notes": job["notes"],
+        "machine": machine(),
+    }
+    text = "\n".join(
+        [
+            f"tandem align on {len(case.source)} × {len(case.target)} sentences "
+            f"({result['input']})",
+            f"CLI end to end: {target(cli['wall_s'], TARGET_S, 's')}",
+            "",
+            table(["stage (fresh interpreter)", "seconds"], stages.items()),
+            "",
+            f"strict P/R/F1 {scores['precision']:.3f} / {scores['recall']:.3f} / "
+            f"{scores['f1']:.3f}, non-null F1 {scores['non_null_f1']:.3f} "
+            f"(sanity check; {len(case.gold)} gold links)",
+            f"CLI links identical to in-process links: {result['cli_links_equal_job_links']}",
+            f"machine: {result['machine']}",
+        ]
+    )
+    emit(result, args.json, text)
+
+
+if __name__ == "__main__":
+    main()
