@@ -5,7 +5,14 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-PYTHON="${PYTHON:-$(command -v python || command -v python3)}"
+# A virtual environment of our own, so the same command works on a Debian system Python (which
+# refuses system-wide pip installs) and in CI's fresh clone. An active one is used as it is.
+if [[ -z "${VIRTUAL_ENV:-}" ]]; then
+    [[ -x .venv/bin/python ]] || "$(command -v python3 || command -v python)" -m venv .venv
+    PYTHON="$PWD/.venv/bin/python"
+else
+    PYTHON="$(command -v python)"
+fi
 
 if [[ ! -x /usr/bin/chromium ]]; then
     if [[ "$(id -u)" -eq 0 ]]; then
@@ -17,7 +24,8 @@ if [[ ! -x /usr/bin/chromium ]]; then
     fi
 fi
 
-"$PYTHON" -m pip install -e '.[test]'
+"$PYTHON" -m pip install --quiet --upgrade pip
+"$PYTHON" -m pip install --quiet -e '.[test]'
 "$PYTHON" -m ruff check .
 "$PYTHON" -m ruff format --check .
 "$PYTHON" -m mypy --strict corpus decks
