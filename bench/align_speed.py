@@ -1,10 +1,9 @@
 """How long `tandem align` takes on N sentences a side (default 1000; target < 10 s).
 
-The input is real text: the seed article's Italian and German body sentences (1-1 parallel),
-repeated with a different perturbation each time (merges, splits, drops) until N a side. The
-CLI is timed end to end in a subprocess, then the same work is timed stage by stage in a fresh
-interpreter. Strict F1 against the concatenated gold is a sanity check, not a quality figure:
-the same 40 sentences recur in every copy, which makes the nearest-neighbour margin weaker.
+The input is real text (see `_common.long_pair`): messages that Debian's gettext catalogs
+translate into both Italian and German, a quarter of the links perturbed (merges, splits,
+drops). The CLI is timed end to end in a subprocess, then the same work is timed stage by stage
+in a fresh interpreter, with strict F1 against the gold.
 """
 
 from __future__ import annotations
@@ -21,10 +20,12 @@ from pathlib import Path
 from _common import (
     emit,
     link_scores,
+    long_pair,
+    long_pair_description,
     machine,
     parse_links,
     run_job,
-    synthetic_pair,
+    scores_text,
     table,
     target,
     write_pair,
@@ -45,9 +46,9 @@ def tandem_command() -> list[str]:
 def run_cli(file_a: Path, file_b: Path, source: str, target_lang: str, instance: Path) -> dict:
     """Time `tandem align A B --source S --target T` as a user runs it."""
     started = time.perf_counter()
+    command = [*tandem_command(), "align", str(file_a), str(file_b)]
     done = subprocess.run(
-        [*tandem_command(), "align", str(file_a), str(file_b), "--source", source]
-        + ["--target", target_lang],
+        [*command, "--source", source, "--target", target_lang],
         capture_output=True,
         text=True,
         env={**os.environ, "TANDEM_INSTANCE_PATH": str(instance)},
@@ -67,7 +68,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON object")
     args = parser.parse_args()
 
-    case = synthetic_pair(args.n, args.source, args.target)
+    case = long_pair(args.n, args.source, args.target)
     with tempfile.TemporaryDirectory(prefix="tandem-bench-") as tmp:
         file_a, file_b = write_pair(case, Path(tmp), args.source, args.target)
         cli = run_cli(file_a, file_b, args.source, args.target, Path(tmp) / "instance")
@@ -84,7 +85,7 @@ def main() -> None:
         "job process wall": job["process_s"],
     }
     result = {
-        "input": f"seed {args.source}/{args.target} body sentences repeated with perturbations",
+        "input": long_pair_description(args.source, args.target),
         "sentences": {"source": len(case.source), "target": len(case.target)},
         "cli_wall_s": cli["wall_s"],
         "stages_s": stages,
@@ -95,15 +96,13 @@ def main() -> None:
     }
     text = "\n".join(
         [
-            f"tandem align on {len(case.source)} × {len(case.target)} sentences "
-            f"({result['input']})",
+            f"tandem align on {len(case.source)} × {len(case.target)} sentences",
+            f"input: {result['input']}",
             f"CLI end to end: {target(cli['wall_s'], TARGET_S, 's')}",
             "",
             table(["stage (fresh interpreter)", "seconds"], stages.items()),
             "",
-            f"strict P/R/F1 {scores['precision']:.3f} / {scores['recall']:.3f} / "
-            f"{scores['f1']:.3f}, non-null F1 {scores['non_null_f1']:.3f} "
-            f"(sanity check; {len(case.gold)} gold links)",
+            scores_text(scores, len(case.gold)),
             f"CLI links identical to in-process links: {result['cli_links_equal_job_links']}",
             f"machine: {result['machine']}",
         ]

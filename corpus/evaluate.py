@@ -26,8 +26,9 @@ class Scores:
     predicted: int
 
 
-def strict_scores(gold: Iterable[Bead], predicted: Iterable[Bead], *,
-                  include_null: bool = True) -> Scores:
+def strict_scores(
+    gold: Iterable[Bead], predicted: Iterable[Bead], *, include_null: bool = True
+) -> Scores:
     """Compare two sets of links; `include_null=False` ignores 1-0 and 0-1 links."""
 
     def keep(links: Iterable[Bead]) -> set[Bead]:
@@ -53,8 +54,9 @@ class Case:
 _COMMA = re.compile(r"[,،;؛:] ")
 
 
-def perturb(source: Sequence[str], target: Sequence[str], rng: random.Random,
-            rate: float = 0.25) -> Case:
+def perturb(
+    source: Sequence[str], target: Sequence[str], rng: random.Random, rate: float = 0.25
+) -> Case:
     """Make a harder case from a 1-1 parallel text: about `rate` of the links become 2-1, 1-2,
     1-0 or 0-1 by merging two neighbouring sentences on one side, splitting a sentence at a
     comma, or dropping a sentence. Order is never changed."""

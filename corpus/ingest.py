@@ -84,6 +84,20 @@ def embed_documents(docs: Sequence[Document], encoder: Encoder | None) -> list[V
     return result
 
 
+class CachedEmbedder:
+    """Embeds each document (by checksum) once, however often grouping and alignment ask."""
+
+    def __init__(self, encoder: Encoder | None) -> None:
+        self.encoder = encoder
+        self._vectors: dict[str, Vectors | None] = {}
+
+    def __call__(self, docs: Sequence[Document]) -> list[Vectors | None]:
+        missing = list({d.checksum: d for d in docs if d.checksum not in self._vectors}.values())
+        for doc, vectors in zip(missing, embed_documents(missing, self.encoder), strict=True):
+            self._vectors[doc.checksum] = vectors
+        return [self._vectors[d.checksum] for d in docs]
+
+
 @dataclass(frozen=True)
 class PairAlignment:
     """The alignment of two versions of one article (indexes into the article's documents)."""

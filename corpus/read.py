@@ -15,7 +15,6 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
-import trafilatura
 from charset_normalizer import from_bytes
 from lxml import etree
 from lxml import html as lxml_html
@@ -394,6 +393,8 @@ def _declared_charset(data: bytes) -> str | None:
 
 
 def _trafilatura_paragraphs(markup: str) -> list[str]:
+    import trafilatura  # about 0.4 s to import: paid only when a web page is read
+
     document = trafilatura.bare_extraction(
         markup,
         include_comments=False,

@@ -26,6 +26,7 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
         {
             "TESTING": True,
             "SECRET_KEY": "test",
+            "SEED_CORPUS": False,
             "DATABASE_URL": f"sqlite:///{tmp_path / 'tandem.sqlite3'}",
         }
     )

@@ -21,8 +21,9 @@ def test_every_command_is_in_the_readme() -> None:
 
 def test_ci_runs_the_readme_test_command() -> None:
     quick_start = README.split("## Quick start", 1)[1].split("##", 1)[0]
-    commands = re.findall(r"^(?!#)(\S.*)$", quick_start.split("```sh", 1)[1].split("```")[0],
-                          re.MULTILINE)
+    commands = re.findall(
+        r"^(?!#)(\S.*)$", quick_start.split("```sh", 1)[1].split("```")[0], re.MULTILINE
+    )
     assert len(commands) == 2
     assert commands[1] == "bash scripts/test.sh"
     assert "scripts/test.sh" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")

@@ -43,6 +43,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         DATABASE_URL=os.environ.get("TANDEM_DATABASE_URL")
         or f"sqlite:///{instance / 'tandem.sqlite3'}",
         MAX_INGEST_BYTES=_int_from_env("TANDEM_MAX_INGEST_BYTES", DEFAULT_MAX_INGEST_BYTES),
+        SEED_CORPUS=True,
     )
     if test_config is not None:
         app.config.from_mapping(test_config)

@@ -261,3 +261,14 @@ class LinkSentence(Base):
 
     link: Mapped[Link] = relationship(back_populates="members")
     sentence: Mapped[Sentence] = relationship()
+
+
+class Setting(Base):
+    """Small pieces of application state that outlive a process, such as whether the shipped
+    corpus has been ingested (set in the same transaction as that ingest, so a failed first run
+    is retried rather than forgotten)."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -1,7 +1,8 @@
 """First run: migrate the database and ingest the articles that ship with Tandem.
 
-A newcomer should see real content at once, so the shipped corpus is ingested when the database
-is created; a learner who later deletes those articles does not get them back.
+A newcomer should see real content at once, so the shipped corpus is ingested the first time the
+app meets a database; a learner who later deletes those articles does not get them back. Tests
+turn this off with `SEED_CORPUS = False`.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from sqlalchemy.orm import Session
 
 import corpus
 from webapp import db, store
+from webapp.models import Setting
 
 SHIPPED_ARTICLES = Path(corpus.__file__).parent / "articles"
+SEEDED = "shipped_corpus_ingested"
 
 
 def prepared_session() -> Session:
@@ -26,12 +29,14 @@ def prepared_session() -> Session:
     session = db.get_session()
     if app.extensions.get("tandem_prepared"):
         return session
-    app.extensions["tandem_prepared"] = True
-    if db.upgrade_database(app) is None:
+    db.upgrade_database(app)
+    if app.config["SEED_CORPUS"] and session.get(Setting, SEEDED) is None:
         store.ingest_files(
             session,
             sorted(SHIPPED_ARTICLES.glob("*.txt")),
             max_bytes=app.config["MAX_INGEST_BYTES"],
         )
+        session.add(Setting(key=SEEDED, value="1"))
         session.commit()
+    app.extensions["tandem_prepared"] = True
     return session

@@ -12,16 +12,17 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from corpus.embed import Encoder, Vectors, load_encoder
+from corpus.embed import Encoder, load_encoder
 from corpus.errors import InputError
 from corpus.group import group_documents
-from corpus.ingest import align_article, embed_documents, load_document
+from corpus.ingest import CachedEmbedder, align_article, load_document
 from corpus.model import Alignment as AlignmentResult
 from corpus.model import Document, Role
 from corpus.model import Paragraph as DocParagraph
@@ -62,16 +63,19 @@ def ingest_files(
     """
     report = IngestReport()
     docs = []
-    for path in files:
-        try:
-            doc = load_document(path.resolve(), lang=lang, max_bytes=max_bytes)
-        except InputError as exc:
-            report.failed.append(exc)
-            continue
-        docs.append(doc)
-        report.removed[doc.source] = doc.removed
+    # The model takes about a second to load: load it while the files are read and cleaned.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        model = pool.submit(load_encoder)
+        for path in files:
+            try:
+                doc = load_document(path.resolve(), lang=lang, max_bytes=max_bytes)
+            except InputError as exc:
+                report.failed.append(exc)
+                continue
+            docs.append(doc)
+            report.removed[doc.source] = doc.removed
+        loaded = model.result()
     if docs:
-        loaded = load_encoder()
         if loaded.encoder is None:
             report.notes.append(f"aligned without embeddings: {loaded.reason}")
         ingest_documents(session, docs, loaded.encoder, report, loaded.reason)
@@ -86,6 +90,7 @@ def ingest_documents(
     model_note: str = "",
 ) -> None:
     """Store new and changed documents, group new ones into articles, and align what changed."""
+    vectors = CachedEmbedder(encoder)
     new: list[Document] = []
     changed: list[tuple[Version, Document]] = []
     for doc in _unique_by_checksum(docs):
@@ -105,13 +110,13 @@ def ingest_documents(
         report.updated.append(doc.source)
 
     if new:
-        for article, versions in _place_new_documents(session, new, encoder, report):
+        for article, versions in _place_new_documents(session, new, vectors, report):
             touched.setdefault(article.id, set()).update(v.id for v in versions)
     session.flush()
 
     for article_id, version_ids in touched.items():
         article = session.get_one(Article, article_id)
-        _realign(session, article, version_ids, encoder, model_note)
+        _realign(session, article, version_ids, vectors, model_note)
         report.articles.append(article.slug)
 
 
@@ -126,7 +131,7 @@ def _unique_by_checksum(docs: Sequence[Document]) -> list[Document]:
 
 
 def _place_new_documents(
-    session: Session, new: Sequence[Document], encoder: Encoder | None, report: IngestReport
+    session: Session, new: Sequence[Document], embedder: CachedEmbedder, report: IngestReport
 ) -> list[tuple[Article, list[Version]]]:
     """Group new documents with each other and with stored articles that lack their language."""
     langs = {doc.lang for doc in new}
@@ -138,7 +143,7 @@ def _place_new_documents(
     ]
     docs = [*new, *(to_document(v) for v in candidates)]
     labels: list[str | None] = [None] * len(new) + [str(v.article_id) for v in candidates]
-    vectors = embed_documents(docs, encoder)
+    vectors = embedder(docs)
     placed = []
     for group in group_documents(docs, vectors, labels):
         fresh = [docs[i] for i in group if i < len(new)]
@@ -236,6 +241,10 @@ def _replace_content(session: Session, version: Version, doc: Document) -> None:
     for row in old_paragraphs[len(doc.paragraphs) :]:
         session.delete(row)
     session.flush()
+    # The ordered collections still hold deleted rows and list new ones last: reload them.
+    session.expire(version, ["paragraphs", "sentences"])
+    for row in paragraphs:
+        session.expire(row, ["sentences"])
 
 
 def to_document(version: Version) -> Document:
@@ -255,13 +264,13 @@ def _realign(
     session: Session,
     article: Article,
     version_ids: set[int],
-    encoder: Encoder | None,
+    embedder: CachedEmbedder,
     model_note: str,
 ) -> None:
     """Align every pair of the article's versions that involves a new or changed version."""
     versions = sorted(article.versions, key=lambda v: v.id)
     docs = [to_document(v) for v in versions]
-    vectors: list[Vectors | None] = embed_documents(docs, encoder)
+    vectors = embedder(docs)
     for pair in align_article(docs, vectors, model_note):
         source, target = versions[pair.source], versions[pair.target]
         if source.id in version_ids or target.id in version_ids:

@@ -140,11 +140,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("link_id", "sentence_id", name="pk_link_sentences"),
     )
     op.create_index("ix_link_sentences_sentence_id", "link_sentences", ["sentence_id"])
+    op.create_table(
+        "settings",
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("key", name="pk_settings"),
+    )
 
 
 def downgrade() -> None:
     """Drop every table, children first (indexes go with their tables)."""
     for table in (
+        "settings",
         "link_sentences",
         "links",
         "alignments",
