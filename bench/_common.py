@@ -90,12 +90,19 @@ def long_pair(n: int, source: str = "de", target: str = "it", rate: float = 0.25
     """About `n` sentences a side of real parallel text (`catalog_pairs`), made harder with
     `corpus.evaluate.perturb` (a quarter of the links become 2-1, 1-2, 1-0 or 0-1)."""
     pairs = catalog_pairs(source, target)
-    if len(pairs) < n:
-        raise SystemExit(
-            f"only {len(pairs)} parallel {source}/{target} messages under {LOCALE}; ask for fewer"
-        )
-    chosen = pairs[:n]
-    return perturb([s for s, _ in chosen], [t for _, t in chosen], random.Random(0), rate)
+    size = n
+    while True:
+        if size > len(pairs):
+            raise SystemExit(
+                f"only {len(pairs)} parallel {source}/{target} messages under {LOCALE}; "
+                "ask for fewer"
+            )
+        chosen = pairs[:size]
+        case = perturb([s for s, _ in chosen], [t for _, t in chosen], random.Random(0), rate)
+        shortfall = n - min(len(case.source), len(case.target))
+        if shortfall <= 0:
+            return case
+        size += shortfall
 
 
 def long_pair_description(source: str, target: str) -> str:

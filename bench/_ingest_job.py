@@ -1,8 +1,10 @@
 """One ingest of the shipped corpus into an empty SQLite database, timed per stage; run by
 ingest_corpus in a fresh interpreter so that the model load is paid every time.
 
-The stages are measured by wrapping the functions `webapp.store` calls (no product code changes):
-whatever is not reading, model loading or embedding is grouping, alignment and storing.
+The stages are measured by wrapping the functions the pipeline calls (no product code changes).
+The model loads in a background thread while the files are read, so `model_load_s` overlaps
+`read_clean_split_s`; `storing_and_waiting_s` is the rest: writing rows, and waiting for the model
+when reading finished first.
 
 Usage: python bench/_ingest_job.py EMPTY_FOLDER  (prints one JSON line)
 """
@@ -21,6 +23,7 @@ from typing import Any
 from _common import ARTICLES, peak_rss_mb
 from sqlalchemy import func, select
 
+import corpus.ingest
 import webapp
 from webapp import db, store
 from webapp.models import Alignment, Article, Link, Version
@@ -54,7 +57,7 @@ def main(folder: str) -> None:
     watch = Stopwatch()
     watch.wrap(store, "load_document", "read_clean_split")
     watch.wrap(store, "load_encoder", "model_load")
-    watch.wrap(store, "embed_documents", "embedding")
+    watch.wrap(corpus.ingest, "embed_documents", "embedding")
     watch.wrap(store, "group_documents", "grouping")
     watch.wrap(store, "align_article", "alignment")
     files = sorted(ARTICLES.glob("*.txt"))
@@ -77,14 +80,13 @@ def main(folder: str) -> None:
         }
     total_s = time.perf_counter() - started
 
-    measured = ("model_load", "read_clean_split", "embedding")
+    serial = ("read_clean_split", "embedding", "grouping", "alignment")
     result = {
         "total_s": total_s,
         "setup_s": setup_s,
-        **{f"{stage}_s": watch.seconds[stage] for stage in measured},
-        "group_align_store_s": ingest_s - sum(watch.seconds[stage] for stage in measured),
-        "grouping_s": watch.seconds["grouping"],
-        "alignment_s": watch.seconds["alignment"],
+        "model_load_s": watch.seconds["model_load"],
+        **{f"{stage}_s": watch.seconds[stage] for stage in serial},
+        "storing_and_waiting_s": ingest_s - sum(watch.seconds[stage] for stage in serial),
         "embedding_calls": watch.calls["embedding"],
         "peak_rss_mb": peak_rss_mb(),
         "rows": counts,

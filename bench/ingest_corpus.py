@@ -15,12 +15,12 @@ TARGET_S = 3.0
 STAGES = {
     "total (app + migrate + ingest + commit)": "total_s",
     "  create app + migrate empty DB": "setup_s",
-    "  model load": "model_load_s",
-    "  reading + cleaning + splitting": "read_clean_split_s",
+    "  model load (in the background, overlaps reading)": "model_load_s",
+    "  reading + cleaning + detecting + splitting": "read_clean_split_s",
     "  embedding": "embedding_s",
-    "  grouping + alignment + storing": "group_align_store_s",
-    "    of which grouping": "grouping_s",
-    "    of which alignment": "alignment_s",
+    "  grouping": "grouping_s",
+    "  alignment (6 pairs)": "alignment_s",
+    "  storing rows, waiting for the model": "storing_and_waiting_s",
     "whole process (start-up and imports too)": "process_s",
     "peak RSS (MB)": "peak_rss_mb",
 }
