@@ -9,18 +9,21 @@ from __future__ import annotations
 import json
 import sys
 import time
+from itertools import chain
 from pathlib import Path
 
 import click
+import numpy as np
 from flask import current_app
 from flask.cli import FlaskGroup
 from werkzeug.exceptions import HTTPException
 
 from corpus.align import SENTENCE_BEADS, Units, align_units
-from corpus.embed import load_encoder
+from corpus.embed import Encoder, Vectors, load_encoder
 from corpus.errors import CorpusError
 from corpus.ingest import collect_files, pair_vectors
 from corpus.language import detect_language
+from corpus.manifest import read_manifest
 from webapp import create_app, pairs, seed, store
 
 
@@ -32,19 +35,34 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--lang", help="Force the language (ISO 639-1 code) instead of detecting it.")
 @click.option("--explain", is_flag=True, help="List what the cleaner removed from each file.")
-def ingest(paths: tuple[Path, ...], lang: str | None, explain: bool) -> None:
+@click.option(
+    "--manifest",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A TOML file whose [[article]] entries list files that are one article.",
+)
+def ingest(paths: tuple[Path, ...], lang: str | None, explain: bool, manifest: Path | None) -> None:
     """Ingest text or HTML files, or folders of them: clean, detect languages, group
     translations, split and align them, and store the result in one transaction."""
+    if not paths and manifest is None:
+        raise click.UsageError("name files or folders to ingest, or a --manifest")
+    try:
+        groups = read_manifest(manifest) if manifest else []
+    except CorpusError as exc:
+        raise click.ClickException(str(exc)) from None
+    files = list(dict.fromkeys([*(p.resolve() for p in collect_files(paths)), *chain(*groups)]))
     session = seed.prepared_session()
-    files = list(collect_files(paths))
     with click.progressbar(
         files, label="Reading", file=sys.stderr, item_show_func=lambda p: p.name if p else ""
     ) as bar:
         report = store.ingest_files(
-            session, bar, lang=lang, max_bytes=current_app.config["MAX_INGEST_BYTES"]
+            session,
+            bar,
+            lang=lang,
+            max_bytes=current_app.config["MAX_INGEST_BYTES"],
+            manifest=groups,
         )
     session.commit()
     for problem in report.failed:
@@ -128,9 +146,9 @@ def align(
     except CorpusError as exc:
         raise click.ClickException(str(exc)) from None
     loaded = load_encoder()
-    vectors = [None, None]
+    vectors: list[Vectors | None] = [None, None]
     if loaded.encoder is not None:
-        vectors = [loaded.encoder.encode(src), loaded.encoder.encode(tgt)]
+        vectors = _embed_with_progress(loaded.encoder, [src, tgt])
     va, vb, notes = pair_vectors(src_lang, tgt_lang, vectors[0], vectors[1], loaded.reason)
     links = align_units(Units.from_texts(src, va), Units.from_texts(tgt, vb), SENTENCE_BEADS)
     for link in links:
@@ -142,6 +160,20 @@ def align(
         f"aligned {len(src)} × {len(tgt)} sentences in {time.perf_counter() - started:.2f} s",
         err=True,
     )
+
+
+def _embed_with_progress(encoder: Encoder, sides: list[list[str]]) -> list[Vectors | None]:
+    """Embed each side in batches, with a progress bar on stderr (a book takes seconds)."""
+    batch = 256
+    result: list[Vectors | None] = []
+    with click.progressbar(length=sum(map(len, sides)), label="Embedding", file=sys.stderr) as bar:
+        for texts in sides:
+            parts = []
+            for start in range(0, len(texts), batch):
+                parts.append(encoder.encode(texts[start : start + batch]))
+                bar.update(len(parts[-1]))
+            result.append(np.concatenate(parts))
+    return result
 
 
 def _sentence_lines(path: Path) -> list[str]:

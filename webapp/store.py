@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,17 +52,24 @@ class IngestReport:
     articles: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     removed: dict[str, tuple[CleanerRemoval, ...]] = field(default_factory=dict)
+    refused: set[str] = field(default_factory=set)
 
 
 def ingest_files(
-    session: Session, files: Iterable[Path], *, lang: str | None = None, max_bytes: int
+    session: Session,
+    files: Iterable[Path],
+    *,
+    lang: str | None = None,
+    max_bytes: int,
+    manifest: Sequence[Sequence[Path]] = (),
 ) -> IngestReport:
     """Load each file (a bad one is reported and skipped), then store what loaded.
 
-    `files` may be a progress bar wrapping the list; the model is loaded only if needed.
+    `files` may be a progress bar wrapping the list. `manifest` lists groups of resolved paths
+    that are one article each, whatever the automatic grouping would say.
     """
     report = IngestReport()
-    docs = []
+    docs: list[Document] = []
     # The model takes about a second to load: load it while the files are read and cleaned.
     with ThreadPoolExecutor(max_workers=1) as pool:
         model = pool.submit(load_encoder)
@@ -75,11 +82,39 @@ def ingest_files(
             docs.append(doc)
             report.removed[doc.source] = doc.removed
         loaded = model.result()
+    labels = _manifest_labels(docs, manifest, report)
+    docs = [doc for doc in docs if doc.source not in report.refused]
     if docs:
         if loaded.encoder is None:
             report.notes.append(f"aligned without embeddings: {loaded.reason}")
-        ingest_documents(session, docs, loaded.encoder, report, loaded.reason)
+        ingest_documents(session, docs, loaded.encoder, report, loaded.reason, labels)
     return report
+
+
+def _manifest_labels(
+    docs: Sequence[Document], manifest: Sequence[Sequence[Path]], report: IngestReport
+) -> dict[str, str]:
+    """Label each document the manifest groups; refuse one that repeats a group's language."""
+    group_of = {str(path): k for k, group in enumerate(manifest) for path in group}
+    labels: dict[str, str] = {}
+    langs: dict[tuple[int, str], str] = {}
+    for doc in docs:
+        if doc.source not in group_of:
+            continue
+        key = (group_of[doc.source], doc.lang)
+        if key in langs:
+            report.failed.append(
+                InputError(
+                    doc.source,
+                    f"the manifest puts it in one article with {langs[key]}, which is "
+                    f"also in {doc.lang}: an article has one version per language",
+                )
+            )
+            report.refused.add(doc.source)
+            continue
+        langs[key] = doc.source
+        labels[doc.source] = f"manifest {group_of[doc.source]}"
+    return labels
 
 
 def ingest_documents(
@@ -88,8 +123,12 @@ def ingest_documents(
     encoder: Encoder | None,
     report: IngestReport,
     model_note: str = "",
+    labels: Mapping[str, str] | None = None,
 ) -> None:
-    """Store new and changed documents, group new ones into articles, and align what changed."""
+    """Store new and changed documents, group new ones into articles, and align what changed.
+
+    `labels` (source → label) puts new documents with the same label in one article.
+    """
     vectors = CachedEmbedder(encoder)
     new: list[Document] = []
     changed: list[tuple[Version, Document]] = []
@@ -110,7 +149,8 @@ def ingest_documents(
         report.updated.append(doc.source)
 
     if new:
-        for article, versions in _place_new_documents(session, new, vectors, report):
+        placed = _place_new_documents(session, new, vectors, report, labels or {})
+        for article, versions in placed:
             touched.setdefault(article.id, set()).update(v.id for v in versions)
     session.flush()
 
@@ -131,9 +171,34 @@ def _unique_by_checksum(docs: Sequence[Document]) -> list[Document]:
 
 
 def _place_new_documents(
-    session: Session, new: Sequence[Document], embedder: CachedEmbedder, report: IngestReport
+    session: Session,
+    new: Sequence[Document],
+    embedder: CachedEmbedder,
+    report: IngestReport,
+    labels: Mapping[str, str],
 ) -> list[tuple[Article, list[Version]]]:
-    """Group new documents with each other and with stored articles that lack their language."""
+    """Make each manifest group an article as it stands; group the other new documents with
+    each other and with stored articles that lack their language."""
+    listed: dict[str, list[Document]] = {}
+    for doc in new:
+        if doc.source in labels:
+            listed.setdefault(labels[doc.source], []).append(doc)
+    groups: list[tuple[Article | None, list[Document]]] = [(None, g) for g in listed.values()]
+    unlisted = [doc for doc in new if doc.source not in labels]
+    if unlisted:
+        groups += _group_with_stored(session, unlisted, embedder)
+    placed = []
+    for stored, fresh in groups:
+        article = stored or _new_article(session, fresh)
+        placed.append((article, [_add_version(session, article, doc) for doc in fresh]))
+        report.added.extend(doc.source for doc in fresh)
+    return placed
+
+
+def _group_with_stored(
+    session: Session, new: Sequence[Document], embedder: CachedEmbedder
+) -> list[tuple[Article | None, list[Document]]]:
+    """Automatic grouping: each group of new documents, with the stored article it joins."""
     langs = {doc.lang for doc in new}
     candidates = [
         version
@@ -142,19 +207,14 @@ def _place_new_documents(
         for version in article.versions
     ]
     docs = [*new, *(to_document(v) for v in candidates)]
-    labels: list[str | None] = [None] * len(new) + [str(v.article_id) for v in candidates]
-    vectors = embedder(docs)
-    placed = []
-    for group in group_documents(docs, vectors, labels):
+    known = [None] * len(new) + [str(v.article_id) for v in candidates]
+    groups: list[tuple[Article | None, list[Document]]] = []
+    for group in group_documents(docs, embedder(docs), known):
         fresh = [docs[i] for i in group if i < len(new)]
-        if not fresh:
-            continue
-        stored = [candidates[i - len(new)] for i in group if i >= len(new)]
-        article = stored[0].article if stored else _new_article(session, fresh)
-        versions = [_add_version(session, article, doc) for doc in fresh]
-        report.added.extend(doc.source for doc in fresh)
-        placed.append((article, versions))
-    return placed
+        stored = [candidates[i - len(new)].article for i in group if i >= len(new)]
+        if fresh:
+            groups.append((stored[0] if stored else None, fresh))
+    return groups
 
 
 def _new_article(session: Session, docs: Sequence[Document]) -> Article:
