@@ -9,6 +9,7 @@ one copy look as good as the right one.
 
 from __future__ import annotations
 
+import argparse
 import gettext
 import json
 import os
@@ -103,6 +104,16 @@ def long_pair(n: int, source: str = "de", target: str = "it", rate: float = 0.25
         if shortfall <= 0:
             return case
         size += shortfall
+
+
+def long_pair_arguments(description: str, default_n: int) -> argparse.Namespace:
+    """Command-line options shared by the long-pair benchmarks."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("-n", type=int, default=default_n, help=f"sentences a side ({default_n})")
+    parser.add_argument("--source", default="it")
+    parser.add_argument("--target", default="de")
+    parser.add_argument("--json", action="store_true", help="print a JSON object")
+    return parser.parse_args()
 
 
 def long_pair_description(source: str, target: str) -> str:

@@ -8,7 +8,6 @@ in a fresh interpreter, with strict F1 against the gold.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import subprocess
@@ -21,6 +20,7 @@ from _common import (
     emit,
     link_scores,
     long_pair,
+    long_pair_arguments,
     long_pair_description,
     machine,
     parse_links,
@@ -61,12 +61,7 @@ def run_cli(file_a: Path, file_b: Path, source: str, target_lang: str, instance:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-n", type=int, default=1000, help="sentences a side (default 1000)")
-    parser.add_argument("--source", default="it")
-    parser.add_argument("--target", default="de")
-    parser.add_argument("--json", action="store_true", help="print a JSON object")
-    args = parser.parse_args()
+    args = long_pair_arguments(__doc__.splitlines()[0], 1000)
 
     case = long_pair(args.n, args.source, args.target)
     with tempfile.TemporaryDirectory(prefix="tandem-bench-") as tmp:

@@ -9,7 +9,6 @@ that its peak RSS is its own.
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from _common import (
     emit,
     link_scores,
     long_pair,
+    long_pair_arguments,
     long_pair_description,
     machine,
     run_job,
@@ -31,12 +31,7 @@ TARGET_MB = 1024.0
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-n", type=int, default=5000, help="sentences a side (default 5000)")
-    parser.add_argument("--source", default="it")
-    parser.add_argument("--target", default="de")
-    parser.add_argument("--json", action="store_true", help="print a JSON object")
-    args = parser.parse_args()
+    args = long_pair_arguments(__doc__.splitlines()[0], 5000)
 
     case = long_pair(args.n, args.source, args.target)
     with tempfile.TemporaryDirectory(prefix="tandem-bench-") as tmp:
