@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from corpus.anchors import Anchors, anchor_agreement, find_anchors
 from corpus.embed import Vectors
@@ -112,6 +113,12 @@ def _neighbour_similarity(a: Vectors, b: Vectors, k: int = NEIGHBOURS) -> Vector
     return result
 
 
+def _prefix_sums(values: Vectors) -> npt.NDArray[np.float64]:
+    """Running sums with a leading zero row, so any run's sum is one subtraction."""
+    sums = np.cumsum(values, axis=0, dtype=np.float64)
+    return np.concatenate([np.zeros((1, *sums.shape[1:])), sums])
+
+
 class _Scorer:
     """Scores every bead of one alignment problem; shared by the full and the banded pass."""
 
@@ -127,20 +134,10 @@ class _Scorer:
         if self.embedded:
             assert src.vectors is not None and tgt.vectors is not None
             assert src_knn is not None and tgt_knn is not None
-            self.src_cum = np.concatenate(
-                [
-                    np.zeros((1, src.vectors.shape[1])),
-                    np.cumsum(src.vectors, axis=0, dtype=np.float64),
-                ]
-            )
-            self.tgt_cum = np.concatenate(
-                [
-                    np.zeros((1, tgt.vectors.shape[1])),
-                    np.cumsum(tgt.vectors, axis=0, dtype=np.float64),
-                ]
-            )
-            self.src_knn = np.concatenate([[0.0], np.cumsum(src_knn, dtype=np.float64)])
-            self.tgt_knn = np.concatenate([[0.0], np.cumsum(tgt_knn, dtype=np.float64)])
+            self.src_cum = _prefix_sums(src.vectors)
+            self.tgt_cum = _prefix_sums(tgt.vectors)
+            self.src_knn = _prefix_sums(src_knn)
+            self.tgt_knn = _prefix_sums(tgt_knn)
 
     def _block(self, side: str, size: int) -> Vectors:
         """Normalised sums of every run of `size` consecutive vectors, row r = units r..r+size."""
@@ -160,7 +157,7 @@ class _Scorer:
     def bead_scores(self, i: int, a: int, js: range, b: int) -> list[float]:
         """DP scores of the bead (a, b) ending at row i and each column of `js`."""
         if a == 0 or b == 0:
-            return [self._skip_score(a + b)] * len(js)
+            return [self.skip_score(a + b)] * len(js)
         ls = float(self.src_len[i] - self.src_len[i - a])
         src_anchor = self._anchor_block(self.src.anchors, i, a)
         scores = []
@@ -188,7 +185,8 @@ class _Scorer:
             )
         return scores
 
-    def _skip_score(self, units: int) -> float:
+    def skip_score(self, units: int) -> float:
+        """Score of leaving `units` units without a counterpart."""
         if self.embedded:
             return SKIP_SCORE * units
         return math.log(_GC_PRIOR[(1, 0)])
@@ -287,7 +285,7 @@ def _dp(
                     base = row.get(j - b, neg)
                     if base == neg:
                         continue
-                    value = base + scorer._skip_score(b)
+                    value = base + scorer.skip_score(b)
                     if value > row.get(j, neg):
                         row[j] = value
                         row_back[j] = (a, b)
