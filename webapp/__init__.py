@@ -15,7 +15,7 @@ from typing import Any
 from flask import Flask, Response
 from flask_wtf.csrf import CSRFProtect
 
-from webapp import db, errors, library
+from webapp import api, db, errors, library, reader
 
 csrf = CSRFProtect()
 
@@ -55,6 +55,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     errors.init_app(app)
     app.register_blueprint(library.bp)
+    app.register_blueprint(reader.bp)
+    app.register_blueprint(api.bp)
     csrf.init_app(app)
     app.after_request(_set_security_headers)
     return app

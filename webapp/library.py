@@ -1,17 +1,101 @@
-"""The library: every article with its languages and how well each pair is aligned."""
+"""The library: every article, titled in the learner's language, with its languages, length,
+reading progress and cards; and the "I am learning X, I read Y" choice."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from typing import Any
 
+from flask import Blueprint, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import BadRequest
+from werkzeug.wrappers import Response
+
+from corpus.language import LANGUAGE_NAMES, language_name
 from webapp import pairs, seed
+from webapp.models import Card, ReadingPosition, Version
+from webapp.preferences import Languages, get_languages, set_languages
+from webapp.reading import direction
 
 bp = Blueprint("library", __name__)
+
+
+def entries(session: Session, chosen: Languages) -> list[dict[str, Any]]:
+    """Article summaries with what the library shows for the learner's choice of languages."""
+    cards = dict(
+        session.execute(select(Card.article_id, func.count()).group_by(Card.article_id)).all()
+    )
+    positions = {
+        (p.article_id, p.lang): p.position for p in session.scalars(select(ReadingPosition))
+    }
+    result = []
+    for article in pairs.article_summaries(session):
+        versions = {v["lang"]: v for v in article["versions"]}
+        learn = chosen.learning if chosen.learning in versions else next(iter(versions))
+        read = positions.get((article["id"], learn))
+        sentences = versions[learn]["sentences"] or 1
+        result.append(
+            {
+                **article,
+                "display_title": versions[learn]["title"] or article["title"],
+                "learn": learn,
+                "sentences": versions[learn]["sentences"],
+                "progress": 0 if read is None else round(100 * (read + 1) / sentences),
+                "cards": cards.get(article["id"], 0),
+                "single_language": len(versions) == 1,
+            }
+        )
+    return result
 
 
 @bp.get("/")
 def index() -> str:
     """List the articles (the shipped corpus on first run)."""
-    return render_template(
-        "library/index.html", articles=pairs.article_summaries(seed.prepared_session())
+    session = seed.prepared_session()
+    chosen = get_languages(session)
+    return render_template("library/index.html", articles=entries(session, chosen))
+
+
+@bp.post("/languages")
+def choose_languages() -> Response:
+    """Remember the learner's languages, then go back where they were."""
+    learning = request.form.get("learning", "")
+    reading = request.form.get("reading", "")
+    problems = [
+        f"{code!r} is not a language code"
+        for code in (learning, reading)
+        if code not in LANGUAGE_NAMES
+    ]
+    if learning == reading:
+        problems.append("choose two different languages")
+    if problems:
+        raise BadRequest("; ".join(problems))
+    session = seed.prepared_session()
+    set_languages(session, learning, reading)
+    session.commit()
+    target = request.form.get("next", "")
+    return redirect(
+        target
+        if target.startswith("/") and not target.startswith("//")
+        else url_for("library.index")
     )
+
+
+@bp.app_context_processor
+def language_context() -> dict[str, Any]:
+    """Every page's header offers the language choice. It is a function the header calls, so
+    that an error page, which has no header, never touches the database."""
+
+    def language_menu() -> dict[str, Any]:
+        session = seed.prepared_session()
+        codes = session.scalars(select(Version.lang).distinct().order_by(Version.lang)).all()
+        return {
+            "chosen": get_languages(session),
+            "choices": [(code, language_name(code)) for code in codes],
+        }
+
+    return {
+        "language_menu": language_menu,
+        "language_name": language_name,
+        "direction": direction,
+    }

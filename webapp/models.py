@@ -209,7 +209,10 @@ class Link(Base):
     """
 
     __tablename__ = "links"
-    __table_args__ = (UniqueConstraint("alignment_id", "position"),)
+    __table_args__ = (
+        UniqueConstraint("alignment_id", "position"),
+        Index(None, "alignment_id", "paragraph"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alignment_id: Mapped[int] = mapped_column(ForeignKey("alignments.id", ondelete="CASCADE"))
@@ -272,3 +275,53 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class Card(Base):
+    """A card the learner made while reading: a whole aligned pair (a sentence card) or a word or
+    phrase inside one of its learning-language sentences (a word card).
+
+    It points at the link (the stable aligned pair) and, for a word card, the sentence holding
+    the phrase; if an alignment edit ever removes them the card stays, unlinked, rather than
+    vanish. The unique key makes a double-submitted form create one card.
+    """
+
+    __tablename__ = "cards"
+    __table_args__ = (
+        UniqueConstraint("link_id", "learn_lang", "help_lang", "kind", "phrase"),
+        CheckConstraint("kind IN ('sentence', 'word')", name="kind"),
+        Index(None, "article_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    link_id: Mapped[int | None] = mapped_column(
+        ForeignKey("links.id", ondelete="SET NULL"), index=True
+    )
+    sentence_id: Mapped[int | None] = mapped_column(ForeignKey("sentences.id", ondelete="SET NULL"))
+    learn_lang: Mapped[str] = mapped_column(String(8))
+    help_lang: Mapped[str] = mapped_column(String(8))
+    # The empty string for sentence cards, so the unique key also covers them.
+    phrase: Mapped[str] = mapped_column(Text, default="")
+    meaning: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    article: Mapped[Article] = relationship()
+    link: Mapped[Link | None] = relationship()
+    sentence: Mapped[Sentence | None] = relationship()
+
+
+class ReadingPosition(Base):
+    """Where the learner stopped reading an article in a learning language, so the reader can
+    reopen there and the library can show progress."""
+
+    __tablename__ = "reading_positions"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    lang: Mapped[str] = mapped_column(String(8), primary_key=True)
+    sentence_id: Mapped[int | None] = mapped_column(ForeignKey("sentences.id", ondelete="SET NULL"))
+    position: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

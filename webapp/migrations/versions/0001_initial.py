@@ -1,4 +1,5 @@
-"""Initial schema: articles, language versions, paragraphs, sentences, removals, alignments, links.
+"""Initial schema: articles, language versions, paragraphs, sentences, removals, alignments, links,
+settings, cards and reading positions.
 
 Revision ID: 0001
 Revises:
@@ -23,6 +24,13 @@ def _cascade(column: str, target: str, table: str) -> sa.ForeignKeyConstraint:
     """A foreign key from `table.column` to `target.id` that deletes the row with its parent."""
     return sa.ForeignKeyConstraint(
         [column], [f"{target}.id"], name=f"fk_{table}_{column}_{target}", ondelete="CASCADE"
+    )
+
+
+def _set_null(column: str, target: str, table: str) -> sa.ForeignKeyConstraint:
+    """A foreign key that is cleared, not cascaded, when its target row goes."""
+    return sa.ForeignKeyConstraint(
+        [column], [f"{target}.id"], name=f"fk_{table}_{column}_{target}", ondelete="SET NULL"
     )
 
 
@@ -128,6 +136,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_links"),
         sa.UniqueConstraint("alignment_id", "position", name="uq_links_alignment_id_position"),
     )
+    op.create_index("ix_links_alignment_id_paragraph", "links", ["alignment_id", "paragraph"])
     op.create_table(
         "link_sentences",
         sa.Column("link_id", sa.Integer(), nullable=False),
@@ -146,11 +155,52 @@ def upgrade() -> None:
         sa.Column("value", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("key", name="pk_settings"),
     )
+    op.create_table(
+        "cards",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("article_id", sa.Integer(), nullable=False),
+        sa.Column("link_id", sa.Integer(), nullable=True),
+        sa.Column("sentence_id", sa.Integer(), nullable=True),
+        sa.Column("learn_lang", sa.String(length=8), nullable=False),
+        sa.Column("help_lang", sa.String(length=8), nullable=False),
+        sa.Column("phrase", sa.Text(), nullable=False),
+        sa.Column("meaning", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.CheckConstraint("kind IN ('sentence', 'word')", name="ck_cards_kind"),
+        _cascade("article_id", "articles", "cards"),
+        _set_null("link_id", "links", "cards"),
+        _set_null("sentence_id", "sentences", "cards"),
+        sa.PrimaryKeyConstraint("id", name="pk_cards"),
+        sa.UniqueConstraint(
+            "link_id",
+            "learn_lang",
+            "help_lang",
+            "kind",
+            "phrase",
+            name="uq_cards_link_id_learn_lang_help_lang_kind_phrase",
+        ),
+    )
+    op.create_index("ix_cards_article_id", "cards", ["article_id"])
+    op.create_index("ix_cards_link_id", "cards", ["link_id"])
+    op.create_table(
+        "reading_positions",
+        sa.Column("article_id", sa.Integer(), nullable=False),
+        sa.Column("lang", sa.String(length=8), nullable=False),
+        sa.Column("sentence_id", sa.Integer(), nullable=True),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        _cascade("article_id", "articles", "reading_positions"),
+        _set_null("sentence_id", "sentences", "reading_positions"),
+        sa.PrimaryKeyConstraint("article_id", "lang", name="pk_reading_positions"),
+    )
 
 
 def downgrade() -> None:
     """Drop every table, children first (indexes go with their tables)."""
     for table in (
+        "reading_positions",
+        "cards",
         "settings",
         "link_sentences",
         "links",

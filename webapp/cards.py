@@ -1,0 +1,98 @@
+"""Making cards while reading. Scheduling and review build on these rows later.
+
+A request is checked as a whole and every problem is reported at once; a card that already
+exists (a double-clicked button, a retried request) is returned instead of made twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import BadRequest, NotFound
+
+from webapp.models import Alignment, Card, Link, Sentence
+
+MAX_PHRASE = 200
+MAX_MEANING = 500
+
+
+@dataclass(frozen=True)
+class CardRequest:
+    """What the reader sends: the link, the direction, and for a word card the phrase."""
+
+    link_id: int
+    kind: str
+    learn: str
+    help: str
+    sentence_id: int | None = None
+    phrase: str = ""
+    meaning: str = ""
+
+
+def create_card(session: Session, request: CardRequest) -> tuple[Card, bool]:
+    """The card for `request`, and whether it was created now (False: it already existed)."""
+    link = session.get(Link, request.link_id)
+    if link is None:
+        raise NotFound(f"no aligned pair {request.link_id}")
+    alignment: Alignment = link.alignment
+    langs = {alignment.source_version.lang, alignment.target_version.lang}
+    problems = []
+    if request.kind not in ("sentence", "word"):
+        problems.append("kind must be 'sentence' or 'word'")
+    if {request.learn, request.help} != langs or request.learn == request.help:
+        problems.append(
+            f"this pair joins {' and '.join(sorted(langs))}, not {request.learn} and {request.help}"
+        )
+    learn_side = "source" if alignment.source_version.lang == request.learn else "target"
+    learn_ids = {m.sentence_id for m in link.members if m.side == learn_side}
+    help_ids = {m.sentence_id for m in link.members if m.side != learn_side}
+    phrase, meaning = " ".join(request.phrase.split()), request.meaning.strip()
+    if request.kind == "sentence" and not (learn_ids and help_ids):
+        problems.append("this sentence has no counterpart to make a card with")
+    if request.kind == "word":
+        problems += _word_problems(session, request, phrase, learn_ids)
+    if len(meaning) > MAX_MEANING:
+        problems.append(f"the meaning is longer than {MAX_MEANING} characters")
+    if problems:
+        raise BadRequest("; ".join(problems))
+    existing = session.scalar(
+        select(Card).where(
+            Card.link_id == link.id,
+            Card.learn_lang == request.learn,
+            Card.help_lang == request.help,
+            Card.kind == request.kind,
+            Card.phrase == phrase,
+        )
+    )
+    if existing is not None:
+        return existing, False
+    card = Card(
+        kind=request.kind,
+        article_id=alignment.article_id,
+        link_id=link.id,
+        sentence_id=request.sentence_id if request.kind == "word" else None,
+        learn_lang=request.learn,
+        help_lang=request.help,
+        phrase=phrase,
+        meaning=meaning,
+    )
+    session.add(card)
+    session.flush()
+    return card, True
+
+
+def _word_problems(
+    session: Session, request: CardRequest, phrase: str, learn_ids: set[int]
+) -> list[str]:
+    if not phrase:
+        return ["select a word or phrase first"]
+    if len(phrase) > MAX_PHRASE:
+        return [f"a word card holds at most {MAX_PHRASE} characters; select less"]
+    if request.sentence_id not in learn_ids:
+        return ["a word card needs a sentence of the learning language from this pair"]
+    sentence = session.get(Sentence, request.sentence_id)
+    if sentence is None or phrase.casefold() not in " ".join(sentence.text.split()).casefold():
+        return ["the selected phrase is not in that sentence"]
+    return []
