@@ -9,11 +9,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.exceptions import BadRequest, NotFound
 
-from webapp.models import Alignment, Article, Link, LinkSentence, Version
+from webapp.models import Alignment, Article, Link, LinkSentence, Sentence
 
 
 @dataclass(frozen=True)
@@ -91,13 +91,30 @@ def aligned_rows(session: Session, key: str, source_lang: str, target_lang: str)
 
 
 def article_summaries(session: Session) -> list[dict[str, Any]]:
-    """Articles with their versions and the quality of each aligned pair, for listings."""
+    """Articles with their versions and the quality of each aligned pair, for listings.
+
+    Counts come from aggregate queries: a book has thousands of sentences and links, and the
+    library must not load them to count them.
+    """
+    sentence_counts = dict(
+        session.execute(
+            select(Sentence.version_id, func.count()).group_by(Sentence.version_id)
+        ).all()
+    )
+    link_counts = dict(
+        session.execute(select(Link.alignment_id, func.count()).group_by(Link.alignment_id)).all()
+    )
+    alignments: dict[int, list[Alignment]] = {}
+    for alignment in session.scalars(
+        select(Alignment)
+        .order_by(Alignment.id)
+        .options(selectinload(Alignment.source_version), selectinload(Alignment.target_version))
+    ):
+        alignments.setdefault(alignment.article_id, []).append(alignment)
     summaries = []
-    for article in session.scalars(select(Article).order_by(Article.id)):
-        versions: Sequence[Version] = article.versions
-        alignments = session.scalars(
-            select(Alignment).where(Alignment.article_id == article.id).order_by(Alignment.id)
-        )
+    for article in session.scalars(
+        select(Article).order_by(Article.id).options(selectinload(Article.versions))
+    ):
         summaries.append(
             {
                 "id": article.id,
@@ -107,11 +124,11 @@ def article_summaries(session: Session) -> list[dict[str, Any]]:
                     {
                         "lang": v.lang,
                         "title": v.title,
-                        "sentences": len(v.sentences),
+                        "sentences": sentence_counts.get(v.id, 0),
                         "confidence": round(v.lang_confidence, 3),
                         "source": v.source,
                     }
-                    for v in versions
+                    for v in article.versions
                 ],
                 "alignments": [
                     {
@@ -120,10 +137,10 @@ def article_summaries(session: Session) -> list[dict[str, Any]]:
                         "method": a.method,
                         "quality": a.quality,
                         "flagged": a.flagged,
-                        "links": len(a.links),
+                        "links": link_counts.get(a.id, 0),
                         "notes": a.notes,
                     }
-                    for a in alignments
+                    for a in alignments.get(article.id, [])
                 ],
             }
         )

@@ -1,0 +1,56 @@
+"""Helpers for the browser tests: the app served by waitress in a thread, and Debian's Chromium.
+
+The server is the one production uses (waitress), on a free port, so the browser sees the real
+headers, CSRF checks and static files. Playwright drives the system Chromium; it never downloads
+a browser of its own.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Playwright
+from waitress import create_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@contextmanager
+def serve(app: Flask) -> Iterator[str]:
+    """Serve `app` with waitress on a free local port; yield its base URL, then stop it."""
+    server = create_server(app, host="127.0.0.1", port=0)
+    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+        # Kept-alive browser connections keep the loop running: close them too, so it ends.
+        for channel in list(server._map.values()):
+            channel.close()
+        server.task_dispatcher.shutdown()
+        thread.join(timeout=10)
+
+
+def launch_chromium(playwright: Playwright) -> Browser:
+    """Debian's Chromium, headless; a missing browser fails the test with what to install."""
+    if not CHROMIUM.is_file():
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests drive Debian's Chromium "
+            "(apt-get install chromium); Playwright's own browsers are not used",
+            pytrace=False,
+        )
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
