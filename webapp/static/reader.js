@@ -12,7 +12,8 @@ const { article, learn, help } = reader.dataset;
 
 let current = null; // the sentence the keyboard is on
 let pinned = null; // the link whose highlight stays
-let selection = null; // { phrase, sentence, link } of the selected words
+let selection = null; // { phrase, sentence, link, range } of the selected words
+let wordCard = null; // the selection the open word-card dialog is for (focus there clears it)
 
 const sentencesOf = (link) => reader.querySelectorAll(`.s[data-link="${CSS.escape(link)}"]`);
 const learnSentences = () => [...reader.querySelectorAll(".pane.learn .s")];
@@ -126,7 +127,10 @@ const keys = {
 
 document.addEventListener("keydown", (event) => {
   if (event.ctrlKey || event.metaKey || event.altKey) return;
-  if (event.target.closest("input, select, textarea, dialog, button, a")) return;
+  if (event.target.closest("input, select, textarea, dialog")) return;
+  // Enter (and Space, which has no shortcut) belong to a focused control: letters do not, so
+  // j still moves on after a click on "Hide translations".
+  if (event.key === "Enter" && event.target.closest("button, a, summary")) return;
   const action = keys[event.key];
   if (!action) return;
   event.preventDefault();
@@ -154,8 +158,9 @@ document.addEventListener("selectionchange", () => {
     return;
   }
   const inLearn = s.dataset.side === "l";
-  selection = { phrase: text, sentence: inLearn ? s : counterpart(s), link: s.dataset.link, inLearn };
-  const box = chosen.getRangeAt(0).getBoundingClientRect();
+  const range = chosen.getRangeAt(0).cloneRange();
+  selection = { phrase: text, sentence: inLearn ? s : counterpart(s), link: s.dataset.link, inLearn, range };
+  const box = range.getBoundingClientRect();
   toolbar.hidden = !s.dataset.link;
   toolbar.querySelector('[data-action="word-card"]').hidden = !inLearn;
   toolbar.style.top = `${Math.max(8, box.top - toolbar.offsetHeight - 8)}px`;
@@ -184,14 +189,18 @@ async function sentenceCard(link) {
 
 function openWordCard() {
   if (!selection || !selection.inLearn) return say("Select words in the language you are learning.");
+  wordCard = selection;
   wordDialog.querySelector(".phrase").textContent = selection.phrase;
   wordDialog.querySelector('input[name="meaning"]').value = "";
+  wordDialog.returnValue = ""; // Escape keeps the last value: it must not mean "save"
   wordDialog.showModal();
 }
 
 wordDialog.addEventListener("close", async () => {
-  if (wordDialog.returnValue !== "save" || !selection) return;
-  const { phrase, sentence, link } = selection;
+  const card = wordCard;
+  wordCard = null;
+  if (wordDialog.returnValue !== "save" || !card) return;
+  const { phrase, sentence, link, range } = card;
   try {
     const data = await post(reader.dataset.cardsUrl, {
       kind: "word",
@@ -202,7 +211,7 @@ wordDialog.addEventListener("close", async () => {
       learn,
       help,
     });
-    markPhrase(sentence, phrase);
+    markPhrase(sentence, range);
     say(data.created ? `Word card added: ${phrase}` : "You already have this card.");
   } catch (error) {
     say(error.message);
@@ -210,9 +219,8 @@ wordDialog.addEventListener("close", async () => {
   toolbar.hidden = true;
 });
 
-function markPhrase(sentence, phrase) {
-  const range = window.getSelection().rangeCount ? window.getSelection().getRangeAt(0) : null;
-  if (range && sentence.contains(range.commonAncestorContainer)) {
+function markPhrase(sentence, range) {
+  if (sentence.contains(range.commonAncestorContainer)) {
     try {
       range.surroundContents(document.createElement("mark"));
       window.getSelection().removeAllRanges();
