@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import BadRequest, NotFound
 
 from webapp.models import Alignment, Card, Link, Sentence
+from webapp.reading import phrase_pattern
 
 MAX_PHRASE = 200
 MAX_MEANING = 500
@@ -57,15 +59,7 @@ def create_card(session: Session, request: CardRequest) -> tuple[Card, bool]:
         problems.append(f"the meaning is longer than {MAX_MEANING} characters")
     if problems:
         raise BadRequest("; ".join(problems))
-    existing = session.scalar(
-        select(Card).where(
-            Card.link_id == link.id,
-            Card.learn_lang == request.learn,
-            Card.help_lang == request.help,
-            Card.kind == request.kind,
-            Card.phrase == phrase,
-        )
-    )
+    existing = _existing(session, link.id, request, phrase)
     if existing is not None:
         return existing, False
     card = Card(
@@ -78,9 +72,26 @@ def create_card(session: Session, request: CardRequest) -> tuple[Card, bool]:
         phrase=phrase,
         meaning=meaning,
     )
-    session.add(card)
-    session.flush()
+    try:
+        with session.begin_nested():  # two simultaneous identical requests: one insert wins
+            session.add(card)
+    except IntegrityError:
+        winner = _existing(session, link.id, request, phrase)
+        assert winner is not None, "the unique key was violated by this very card"
+        return winner, False
     return card, True
+
+
+def _existing(session: Session, link_id: int, request: CardRequest, phrase: str) -> Card | None:
+    return session.scalar(
+        select(Card).where(
+            Card.link_id == link_id,
+            Card.learn_lang == request.learn,
+            Card.help_lang == request.help,
+            Card.kind == request.kind,
+            Card.phrase == phrase,
+        )
+    )
 
 
 def _word_problems(
@@ -93,6 +104,7 @@ def _word_problems(
     if request.sentence_id not in learn_ids:
         return ["a word card needs a sentence of the learning language from this pair"]
     sentence = session.get(Sentence, request.sentence_id)
-    if sentence is None or phrase.casefold() not in " ".join(sentence.text.split()).casefold():
+    pattern = phrase_pattern([phrase])
+    if sentence is None or pattern is None or not pattern.search(sentence.text):
         return ["the selected phrase is not in that sentence"]
     return []

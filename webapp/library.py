@@ -4,6 +4,7 @@ reading progress and cards; and the "I am learning X, I read Y" choice."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import func, select
@@ -34,10 +35,17 @@ def entries(session: Session, chosen: Languages) -> list[dict[str, Any]]:
         learn = chosen.learning if chosen.learning in versions else next(iter(versions))
         read = positions.get((article["id"], learn))
         sentences = versions[learn]["sentences"] or 1
+        # The title in the learner's language, else in the language they read, else any.
+        titled = [
+            v
+            for v in (versions.get(learn), versions.get(chosen.reading or ""), *versions.values())
+            if v and v["title"]
+        ]
         result.append(
             {
                 **article,
-                "display_title": versions[learn]["title"] or article["title"],
+                "display_title": titled[0]["title"] if titled else article["title"],
+                "title_lang": titled[0]["lang"] if titled else versions[learn]["lang"],
                 "learn": learn,
                 "sentences": versions[learn]["sentences"],
                 "progress": 0 if read is None else round(100 * (read + 1) / sentences),
@@ -73,12 +81,23 @@ def choose_languages() -> Response:
     session = seed.prepared_session()
     set_languages(session, learning, reading)
     session.commit()
-    target = request.form.get("next", "")
-    return redirect(
-        target
-        if target.startswith("/") and not target.startswith("//")
-        else url_for("library.index")
-    )
+    return redirect(_local(request.form.get("next", "")) or url_for("library.index"))
+
+
+def _local(target: str) -> str | None:
+    """`target` if it is a path on this site, else None: never redirect elsewhere. Control
+    characters and backslashes are refused because browsers and Werkzeug rewrite them."""
+    parts = urlsplit(target)
+    if (
+        not target.startswith("/")
+        or target.startswith("//")
+        or parts.scheme
+        or parts.netloc
+        or "\\" in target
+        or not target.isprintable()
+    ):
+        return None
+    return target
 
 
 @bp.app_context_processor

@@ -140,14 +140,18 @@ def open_reading(
         learn = next(
             (
                 lang
-                for lang in (chosen.learning, *versions)
+                for lang in (chosen.learning, chosen.reading, *versions)
                 if lang in versions and lang != help_lang
             ),
             next(iter(versions)),
         )
     if help_lang is None:
         help_lang = next(
-            (lang for lang in (chosen.reading, *versions) if lang in versions and lang != learn),
+            (
+                lang
+                for lang in (chosen.reading, chosen.learning, *versions)
+                if lang in versions and lang != learn
+            ),
             None,
         )
     learn_version = versions[learn]
@@ -170,9 +174,10 @@ def _alignment(session: Session, learn: Version, help_: Version) -> tuple[Alignm
     raise NotFound(f"{learn.lang} and {help_.lang} are not aligned yet")
 
 
-def page(session: Session, reading: Reading, start: int = 0, limit: int = PAGE_ROWS) -> Page:
-    """Rows [start, start + limit) of the reading."""
+def page(session: Session, reading: Reading, start: int = 0, limit: int | None = None) -> Page:
+    """Rows [start, start + limit) of the reading (PAGE_ROWS by default)."""
     start = max(0, start)
+    limit = PAGE_ROWS if limit is None else limit
     if reading.alignment is None:
         return _single_language_page(session, reading, start, limit)
     alignment = reading.alignment
@@ -329,17 +334,25 @@ def _sentence_view(
     )
 
 
+def phrase_pattern(phrases: Sequence[str]) -> re.Pattern[str] | None:
+    """A pattern finding any of the phrases, ignoring case and how words are spaced; longest
+    first. Card validation uses it too, so a card that was accepted is always marked."""
+    wanted = sorted({" ".join(p.split()) for p in phrases} - {""}, key=len, reverse=True)
+    if not wanted:
+        return None
+    return re.compile(
+        "|".join(r"\s+".join(map(re.escape, p.split(" "))) for p in wanted), re.IGNORECASE
+    )
+
+
 def mark_phrases(text: str, phrases: Sequence[str]) -> tuple[tuple[str, bool], ...]:
     """Cut `text` into pieces, marking every case-insensitive occurrence of the phrases.
 
     Pieces stay plain strings: the template escapes them, so no markup is ever built here.
     """
-    wanted = [p for p in phrases if p]
-    if not wanted:
+    pattern = phrase_pattern(phrases)
+    if pattern is None:
         return ((text, False),)
-    pattern = re.compile(
-        "|".join(re.escape(p) for p in sorted(wanted, key=len, reverse=True)), re.IGNORECASE
-    )
     pieces: list[tuple[str, bool]] = []
     last = 0
     for match in pattern.finditer(text):
