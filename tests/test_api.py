@@ -459,3 +459,14 @@ def test_progress_of_what_does_not_exist_is_a_404(
     assert response.status_code == status
     assert message in response.get_json()["error"]
     assert positions(corpus) == []
+
+
+def test_error_bodies_declare_their_true_length(corpus: Flask, client: FlaskClient) -> None:
+    """A stale Content-Length makes browsers drop the body, and with it the message."""
+    for response in (
+        client.get("/api/articles/no-such-article/rows"),
+        client.post("/api/cards", json={}),  # no CSRF token
+        client.get("/read/no-such-article"),
+    ):
+        assert response.status_code in (400, 404)
+        assert int(response.headers["Content-Length"]) == len(response.data)

@@ -36,7 +36,12 @@ def handle_http_exception(error: HTTPException) -> ResponseReturnValue:
     if error.response is not None:
         return error.response
     response = error.get_response()
-    headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-type"]
+    # Our body replaces the default page: its type and length must not travel with it.
+    headers = [
+        (k, v)
+        for k, v in response.headers.items()
+        if k.lower() not in ("content-type", "content-length")
+    ]
     code = error.code or 500
     body, status = error_response(code, error.name, error.description or error.name)
     return body, status, headers

@@ -16,7 +16,9 @@ let selection = null; // { phrase, sentence, link, range } of the selected words
 let wordCard = null; // the selection the open word-card dialog is for (focus there clears it)
 
 const sentencesOf = (link) => reader.querySelectorAll(`.s[data-link="${CSS.escape(link)}"]`);
-const learnSentences = () => [...reader.querySelectorAll(".pane.learn .s")];
+// The learning sentences on screen: the side-by-side panes, or the interleaved list on phones.
+const learnSentences = () =>
+  [...reader.querySelectorAll('.s[data-side="l"]')].filter((s) => s.offsetParent !== null);
 
 function say(message) {
   status.textContent = message;
@@ -134,6 +136,7 @@ document.addEventListener("keydown", (event) => {
   const action = keys[event.key];
   if (!action) return;
   event.preventDefault();
+  reader.classList.add("keyboard"); // show where the keyboard is only once it is used
   action();
 });
 
@@ -163,7 +166,10 @@ document.addEventListener("selectionchange", () => {
   const box = range.getBoundingClientRect();
   toolbar.hidden = !s.dataset.link;
   toolbar.querySelector('[data-action="word-card"]').hidden = !inLearn;
-  toolbar.style.top = `${Math.max(8, box.top - toolbar.offsetHeight - 8)}px`;
+  // Above the selection, or below it near the top; always inside the window.
+  const above = box.top - toolbar.offsetHeight - 8;
+  const top = above >= 8 ? above : box.bottom + 8;
+  toolbar.style.top = `${Math.min(Math.max(8, top), innerHeight - toolbar.offsetHeight - 8)}px`;
   toolbar.style.left = `${Math.max(8, Math.min(innerWidth - 260, box.left))}px`;
 });
 
@@ -250,7 +256,7 @@ const seen = new IntersectionObserver(
 );
 
 function watch(root) {
-  root.querySelectorAll(".pane.learn .s").forEach((s) => seen.observe(s));
+  root.querySelectorAll('.s[data-side="l"]').forEach((s) => seen.observe(s));
   const more = root.querySelector("a.later[data-next]");
   if (more) loader.observe(more);
 }
@@ -279,6 +285,6 @@ async function loadMore(link) {
 
 watch(rows);
 const start = reader.dataset.position
-  ? reader.querySelector(`.pane.learn .s[data-pos="${reader.dataset.position}"]`)
+  ? learnSentences().find((s) => s.dataset.pos === reader.dataset.position)
   : null;
 setCurrent(start || learnSentences()[0], Boolean(start), false);
