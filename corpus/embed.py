@@ -8,6 +8,7 @@ We use multilingual Universal Sentence Encoder v3 through `fast-universal-senten
 from __future__ import annotations
 
 import functools
+import gc
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -67,6 +68,9 @@ def load_encoder() -> LoadedEncoder:
         encoder.encode(["warm up"])
     except (OSError, ValueError, RuntimeError) as exc:
         return LoadedEncoder(None, f"the sentence-embedding model failed to load ({exc})")
+    # The tokenizer holds some 10^6 small objects that live as long as the process: keep the
+    # garbage collector from walking them on every full collection (80 ms pauses in a server).
+    gc.freeze()
     return LoadedEncoder(encoder)
 
 
