@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from tests.browser import launch_chromium, serve
 from webapp import create_app, seed, store
 from webapp.db import get_engine
-from webapp.models import Article, Card, Version
+from webapp.models import Article, Note, Version
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 WIDE = {"width": 1280, "height": 900}
@@ -435,7 +435,7 @@ def test_cards_from_a_selected_word_and_from_the_current_sentence(
     expect(other.locator("mark")).to_have_count(0)
 
     with Session(get_engine(live_app)) as session:
-        card = session.scalars(select(Card).where(Card.kind == "word")).one()
+        card = session.scalars(select(Note).where(Note.kind == "word")).one()
         assert (card.phrase, card.meaning) == (word, "una parola scelta")
         assert (card.sentence_id, card.link_id) == (int(sentence_id), int(link))
         assert (card.learn_lang, card.help_lang) == ("it", "de")
@@ -454,10 +454,10 @@ def test_cards_from_a_selected_word_and_from_the_current_sentence(
     expect(page.locator("#status")).to_contain_text("Sentence card added")
     expect(page.locator(f'.s[data-link="{link}"]:not(.carded)')).to_have_count(0)
     with Session(get_engine(live_app)) as session:
-        card = session.scalars(select(Card).where(Card.kind == "sentence")).one()
+        card = session.scalars(select(Note).where(Note.kind == "sentence")).one()
         assert (card.link_id, card.phrase, card.sentence_id) == (int(link), "", None)
         assert (card.learn_lang, card.help_lang) == ("it", "de")
-        assert session.scalar(select(func.count()).select_from(Card)) == 2
+        assert session.scalar(select(func.count()).select_from(Note)) == 2
     page.reload()
     expect(page.locator(f'.s[data-link="{link}"]:not(.carded)')).to_have_count(0)
     assert problems.errors == []
@@ -566,5 +566,5 @@ def test_a_word_card_can_be_made_on_a_phone(
     page.locator("#word-card-dialog").get_by_role("button", name="Save card").click()
     expect(page.locator("#status")).to_contain_text("Word card added")
     with Session(get_engine(live_app)) as session:
-        card = session.scalars(select(Card).where(Card.phrase == word)).one()
+        card = session.scalars(select(Note).where(Note.phrase == word)).one()
         assert card.sentence_id == int(sentence.get_attribute("data-s") or 0)

@@ -30,7 +30,7 @@ from tests.test_reader import (
     text,
 )
 from webapp.cards import MAX_MEANING, MAX_PHRASE
-from webapp.models import Card
+from webapp.models import Note
 
 # The second pair of row 2 of the Italian/German reading.
 ITALIAN = '"È per il networking!" Proclamo,'
@@ -89,7 +89,7 @@ def stored_cards(app: Flask) -> list[dict[str, Any]]:
                 "phrase": c.phrase,
                 "meaning": c.meaning,
             }
-            for c in session.scalars(select(Card).order_by(Card.id))
+            for c in session.scalars(select(Note).order_by(Note.id))
         ]
 
     return in_session(app, read)
@@ -121,6 +121,7 @@ def test_sentence_card_is_created_once(corpus: Flask, client: FlaskClient, token
     assert data["card"] == {
         "id": data["card"]["id"],
         "kind": "sentence",
+        "directions": ["production", "recognition"],
         "link": link,
         "sentence": None,
         "phrase": "",
@@ -328,7 +329,7 @@ def test_reader_and_library_show_the_cards(corpus: Flask, client: FlaskClient, t
     sentence_pair = pair(client, 2)
     found = networking(client)
     assert add_card(client, token, kind="sentence", link=sentence_pair["link"]).status_code == 201
-    assert library_cards(client) == "1 card"
+    assert library_cards(client) == "2 cards"  # recognition and production
     response = add_card(
         client,
         token,
@@ -339,7 +340,7 @@ def test_reader_and_library_show_the_cards(corpus: Flask, client: FlaskClient, t
     )
     assert response.status_code == 201
 
-    assert library_cards(client) == "2 cards"
+    assert library_cards(client) == "3 cards"
 
     tree = html(client.get(f"/read/{LINKEDIN}?learn=it&help=de"))
     carded = tree.xpath(f"//span[{has_class('carded')}]")
@@ -421,3 +422,14 @@ def test_a_phrase_with_markup_is_stored_as_text_and_shown_escaped(
     tree = lxml.html.document_fromstring(body)
     assert [m.text for m in tree.xpath("//div[contains(@class, 'pane')]//mark")] == [phrase]
     assert tree.xpath("//b") == []
+
+
+def test_a_sentence_card_can_be_made_in_one_direction(
+    corpus: Flask, client: FlaskClient, token: str
+) -> None:
+    link = pair(client, 2)["link"]
+    response = add_card(client, token, kind="sentence", link=link, directions=["production"])
+    assert response.status_code == 201
+    assert response.get_json()["card"]["directions"] == ["production"]
+    refused = add_card(client, token, kind="sentence", link=link, directions=["sideways"])
+    assert "directions must be" in error(refused, 400)

@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import BadRequest
 
 from webapp import cards, library, reading, seed
-from webapp.preferences import get_languages
+from webapp.preferences import default_directions, get_languages
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -100,7 +100,10 @@ def create_card() -> ResponseReturnValue:
     """Make a sentence or word card from an aligned pair; 201 when new, 200 when it existed."""
     body = _json_body()
     session = seed.prepared_session()
-    card, created = cards.create_card(
+    directions = body.get("directions") or default_directions(session)
+    if not isinstance(directions, list) or not all(isinstance(d, str) for d in directions):
+        raise BadRequest('directions must be a list such as ["recognition", "production"]')
+    note, created = cards.create_card(
         session,
         cards.CardRequest(
             link_id=_integer(body, "link") or 0,
@@ -110,17 +113,19 @@ def create_card() -> ResponseReturnValue:
             sentence_id=_integer(body, "sentence", required=False),
             phrase=_text(body, "phrase"),
             meaning=_text(body, "meaning"),
+            directions=tuple(directions),
         ),
     )
     session.commit()
     return jsonify(
         card={
-            "id": card.id,
-            "kind": card.kind,
-            "link": card.link_id,
-            "sentence": card.sentence_id,
-            "phrase": card.phrase,
-            "meaning": card.meaning,
+            "id": note.id,
+            "kind": note.kind,
+            "link": note.link_id,
+            "sentence": note.sentence_id,
+            "phrase": note.phrase,
+            "meaning": note.meaning,
+            "directions": [card.template for card in note.cards],
         },
         created=created,
     ), (201 if created else 200)

@@ -1,6 +1,7 @@
-"""Making cards while reading. Scheduling and review build on these rows later.
+"""Making cards while reading: a note for the aligned pair or the selected phrase, and one
+card per direction it is reviewed in.
 
-A request is checked as a whole and every problem is reported at once; a card that already
+A request is checked as a whole and every problem is reported at once; a note that already
 exists (a double-clicked button, a retried request) is returned instead of made twice.
 """
 
@@ -13,16 +14,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import BadRequest, NotFound
 
-from webapp.models import Alignment, Card, Link, Sentence
+from webapp.models import Alignment, Card, Link, Note, Sentence
+from webapp.preferences import ALL_DIRECTIONS
 from webapp.reading import phrase_pattern
 
 MAX_PHRASE = 200
 MAX_MEANING = 500
 
 
+SENTENCE_TEMPLATES = ALL_DIRECTIONS
+
+
 @dataclass(frozen=True)
 class CardRequest:
-    """What the reader sends: the link, the direction, and for a word card the phrase."""
+    """What the reader sends: the link, the languages, for a word card the phrase, and for a
+    sentence card the directions to review it in."""
 
     link_id: int
     kind: str
@@ -31,10 +37,12 @@ class CardRequest:
     sentence_id: int | None = None
     phrase: str = ""
     meaning: str = ""
+    directions: tuple[str, ...] = SENTENCE_TEMPLATES
 
 
-def create_card(session: Session, request: CardRequest) -> tuple[Card, bool]:
-    """The card for `request`, and whether it was created now (False: it already existed)."""
+def create_card(session: Session, request: CardRequest) -> tuple[Note, bool]:
+    """The note for `request` with its cards, and whether it was created now (False: it
+    already existed)."""
     link = session.get(Link, request.link_id)
     if link is None:
         raise NotFound(f"no aligned pair {request.link_id}")
@@ -55,6 +63,10 @@ def create_card(session: Session, request: CardRequest) -> tuple[Card, bool]:
         problems.append("this sentence has no counterpart to make a card with")
     if request.kind == "word":
         problems += _word_problems(session, request, phrase, learn_ids)
+    if request.kind == "sentence" and (
+        not request.directions or set(request.directions) - set(SENTENCE_TEMPLATES)
+    ):
+        problems.append("directions must be recognition, production or both")
     if len(meaning) > MAX_MEANING:
         problems.append(f"the meaning is longer than {MAX_MEANING} characters")
     if problems:
@@ -62,7 +74,7 @@ def create_card(session: Session, request: CardRequest) -> tuple[Card, bool]:
     existing = _existing(session, link.id, request, phrase)
     if existing is not None:
         return existing, False
-    card = Card(
+    note = Note(
         kind=request.kind,
         article_id=alignment.article_id,
         link_id=link.id,
@@ -71,25 +83,31 @@ def create_card(session: Session, request: CardRequest) -> tuple[Card, bool]:
         help_lang=request.help,
         phrase=phrase,
         meaning=meaning,
+        cards=[
+            Card(template=template)
+            for template in (
+                ("cloze",) if request.kind == "word" else sorted(set(request.directions))
+            )
+        ],
     )
     try:
         with session.begin_nested():  # two simultaneous identical requests: one insert wins
-            session.add(card)
+            session.add(note)
     except IntegrityError:
         winner = _existing(session, link.id, request, phrase)
-        assert winner is not None, "the unique key was violated by this very card"
+        assert winner is not None, "the unique key was violated by this very note"
         return winner, False
-    return card, True
+    return note, True
 
 
-def _existing(session: Session, link_id: int, request: CardRequest, phrase: str) -> Card | None:
+def _existing(session: Session, link_id: int, request: CardRequest, phrase: str) -> Note | None:
     return session.scalar(
-        select(Card).where(
-            Card.link_id == link_id,
-            Card.learn_lang == request.learn,
-            Card.help_lang == request.help,
-            Card.kind == request.kind,
-            Card.phrase == phrase,
+        select(Note).where(
+            Note.link_id == link_id,
+            Note.learn_lang == request.learn,
+            Note.help_lang == request.help,
+            Note.kind == request.kind,
+            Note.phrase == phrase,
         )
     )
 

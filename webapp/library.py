@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from corpus.language import LANGUAGE_NAMES, language_name
 from webapp import pairs, seed
-from webapp.models import Card, ReadingPosition, Version
+from webapp.models import Card, Note, ReadingPosition, Version
 from webapp.preferences import Languages, get_languages, set_languages
 from webapp.reading import direction
 
@@ -24,7 +24,9 @@ bp = Blueprint("library", __name__)
 def entries(session: Session, chosen: Languages) -> list[dict[str, Any]]:
     """Article summaries with what the library shows for the learner's choice of languages."""
     cards = dict(
-        session.execute(select(Card.article_id, func.count()).group_by(Card.article_id)).all()
+        session.execute(
+            select(Note.article_id, func.count(Card.id)).join(Card).group_by(Note.article_id)
+        ).all()
     )
     positions = {
         (p.article_id, p.lang): p.position for p in session.scalars(select(ReadingPosition))

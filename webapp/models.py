@@ -277,16 +277,17 @@ class Setting(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
-class Card(Base):
-    """A card the learner made while reading: a whole aligned pair (a sentence card) or a word or
-    phrase inside one of its learning-language sentences (a word card).
+class Note(Base):
+    """What the learner made while reading: a whole aligned pair (a sentence note) or a word or
+    phrase inside one of its learning-language sentences (a word note). Its cards are the
+    directions it is reviewed in.
 
-    It points at the link (the stable aligned pair) and, for a word card, the sentence holding
-    the phrase; if an alignment edit ever removes them the card stays, unlinked, rather than
-    vanish. The unique key makes a double-submitted form create one card.
+    It points at the link (the stable aligned pair) and, for a word note, the sentence holding
+    the phrase; if an alignment edit ever removes them the note stays, unlinked, rather than
+    vanish. The unique key makes a double-submitted form create one note.
     """
 
-    __tablename__ = "cards"
+    __tablename__ = "notes"
     __table_args__ = (
         UniqueConstraint("link_id", "learn_lang", "help_lang", "kind", "phrase"),
         CheckConstraint("kind IN ('sentence', 'word')", name="kind"),
@@ -302,7 +303,7 @@ class Card(Base):
     sentence_id: Mapped[int | None] = mapped_column(ForeignKey("sentences.id", ondelete="SET NULL"))
     learn_lang: Mapped[str] = mapped_column(String(8))
     help_lang: Mapped[str] = mapped_column(String(8))
-    # The empty string for sentence cards, so the unique key also covers them.
+    # The empty string for sentence notes, so the unique key also covers them.
     phrase: Mapped[str] = mapped_column(Text, default="")
     meaning: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -310,6 +311,79 @@ class Card(Base):
     article: Mapped[Article] = relationship()
     link: Mapped[Link | None] = relationship()
     sentence: Mapped[Sentence | None] = relationship()
+    cards: Mapped[list[Card]] = relationship(
+        back_populates="note",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Card.id",
+    )
+
+
+class Card(Base):
+    """One direction of a note that is reviewed on its own FSRS schedule: recognition
+    (learning language → meaning), production (helper language → learning language), or the
+    cloze of a word note.
+
+    `version` grows with every answer, edit and undo: an answer names the version it saw, so
+    two tabs can never both answer the same showing of a card.
+    """
+
+    __tablename__ = "cards"
+    __table_args__ = (
+        UniqueConstraint("note_id", "template"),
+        CheckConstraint("template IN ('recognition', 'production', 'cloze')", name="template"),
+        Index(None, "phase", "due"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("notes.id", ondelete="CASCADE"))
+    template: Mapped[str] = mapped_column(String(12))
+    phase: Mapped[str] = mapped_column(String(12), default="new")
+    step: Mapped[int | None] = mapped_column(Integer)
+    stability: Mapped[float | None] = mapped_column(Float)
+    difficulty: Mapped[float | None] = mapped_column(Float)
+    # New cards are "due" from their creation, which orders them and keeps one index useful.
+    due: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_review: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reps: Mapped[int] = mapped_column(Integer, default=0)
+    lapses: Mapped[int] = mapped_column(Integer, default=0)
+    suspended: Mapped[bool] = mapped_column(default=False)
+    buried_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    leech: Mapped[bool] = mapped_column(default=False)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    note: Mapped[Note] = relationship(back_populates="cards")
+
+
+class ReviewLog(Base):
+    """The append-only review log: every answer, and every undo as an entry of its own that
+    names the answer it takes back. Enough to recompute every card's state from scratch.
+
+    `request_id` makes answers idempotent: a retried or double-clicked answer finds its entry
+    and is not applied again.
+    """
+
+    __tablename__ = "review_logs"
+    __table_args__ = (
+        CheckConstraint("kind IN ('review', 'undo')", name="kind"),
+        Index(None, "reviewed_at"),
+        Index(None, "card_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(6), default="review")
+    undoes_id: Mapped[int | None] = mapped_column(ForeignKey("review_logs.id"), index=True)
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    rating: Mapped[int] = mapped_column(Integer)
+    phase_before: Mapped[str] = mapped_column(String(12))
+    phase_after: Mapped[str] = mapped_column(String(12))
+    state_before: Mapped[str] = mapped_column(Text)
+    state_after: Mapped[str] = mapped_column(Text)
+    interval_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    request_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class ReadingPosition(Base):

@@ -1,5 +1,6 @@
-"""The learner's language choice ("I am learning X, I read Y"), remembered in the database so
-every page and every device of this local app agrees on it."""
+"""The learner's choices that outlive a page: the languages ("I am learning X, I read Y") and
+the directions new sentence cards are reviewed in, kept in the database so every page and
+every device of this local app agrees on them."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from sqlalchemy.orm import Session
 from webapp.models import Setting
 
 LEARNING, READING = "learning_lang", "reading_lang"
+DIRECTIONS = "default_directions"
+ALL_DIRECTIONS = ("recognition", "production")
 
 
 @dataclass(frozen=True)
@@ -34,3 +37,18 @@ def set_languages(session: Session, learning: str, reading: str) -> None:
             session.add(Setting(key=key, value=value))
         else:
             row.value = value
+
+
+def default_directions(session: Session) -> list[str]:
+    """The directions a new sentence card is reviewed in unless the learner says otherwise."""
+    row = session.get(Setting, DIRECTIONS)
+    return row.value.split(",") if row and row.value else list(ALL_DIRECTIONS)
+
+
+def set_default_directions(session: Session, directions: list[str]) -> None:
+    """Store the default directions (the caller commits and has validated them)."""
+    row = session.get(Setting, DIRECTIONS)
+    if row is None:
+        session.add(Setting(key=DIRECTIONS, value=",".join(directions)))
+    else:
+        row.value = ",".join(directions)

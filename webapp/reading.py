@@ -19,9 +19,9 @@ from werkzeug.exceptions import BadRequest, NotFound
 from webapp.models import (
     Alignment,
     Article,
-    Card,
     Link,
     LinkSentence,
+    Note,
     Paragraph,
     ReadingPosition,
     Sentence,
@@ -291,8 +291,8 @@ class _Marks:
 
 def _card_marks(session: Session, reading: Reading) -> _Marks:
     cards = session.scalars(
-        select(Card).where(
-            Card.article_id == reading.article.id, Card.learn_lang == reading.learn.lang
+        select(Note).where(
+            Note.article_id == reading.article.id, Note.learn_lang == reading.learn.lang
         )
     ).all()
     help_lang = reading.help.lang if reading.help else None

@@ -1,5 +1,5 @@
 """Initial schema: articles, language versions, paragraphs, sentences, removals, alignments, links,
-settings, cards and reading positions.
+settings, notes and their cards, the review log, and reading positions.
 
 Revision ID: 0001
 Revises:
@@ -156,7 +156,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key", name="pk_settings"),
     )
     op.create_table(
-        "cards",
+        "notes",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=8), nullable=False),
         sa.Column("article_id", sa.Integer(), nullable=False),
@@ -167,10 +167,10 @@ def upgrade() -> None:
         sa.Column("phrase", sa.Text(), nullable=False),
         sa.Column("meaning", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.CheckConstraint("kind IN ('sentence', 'word')", name="ck_cards_kind"),
-        _cascade("article_id", "articles", "cards"),
-        _set_null("link_id", "links", "cards"),
-        _set_null("sentence_id", "sentences", "cards"),
+        sa.CheckConstraint("kind IN ('sentence', 'word')", name="ck_notes_kind"),
+        _cascade("article_id", "articles", "notes"),
+        _set_null("link_id", "links", "notes"),
+        _set_null("sentence_id", "sentences", "notes"),
         sa.PrimaryKeyConstraint("id", name="pk_cards"),
         sa.UniqueConstraint(
             "link_id",
@@ -178,11 +178,63 @@ def upgrade() -> None:
             "help_lang",
             "kind",
             "phrase",
-            name="uq_cards_link_id_learn_lang_help_lang_kind_phrase",
+            name="uq_notes_link_id_learn_lang_help_lang_kind_phrase",
         ),
     )
-    op.create_index("ix_cards_article_id", "cards", ["article_id"])
-    op.create_index("ix_cards_link_id", "cards", ["link_id"])
+    op.create_index("ix_notes_article_id", "notes", ["article_id"])
+    op.create_index("ix_notes_link_id", "notes", ["link_id"])
+    op.create_table(
+        "cards",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("note_id", sa.Integer(), nullable=False),
+        sa.Column("template", sa.String(length=12), nullable=False),
+        sa.Column("phase", sa.String(length=12), nullable=False),
+        sa.Column("step", sa.Integer(), nullable=True),
+        sa.Column("stability", sa.Float(), nullable=True),
+        sa.Column("difficulty", sa.Float(), nullable=True),
+        sa.Column("due", sa.DateTime(), nullable=False),
+        sa.Column("last_review", sa.DateTime(), nullable=True),
+        sa.Column("reps", sa.Integer(), nullable=False),
+        sa.Column("lapses", sa.Integer(), nullable=False),
+        sa.Column("suspended", sa.Boolean(), nullable=False),
+        sa.Column("buried_until", sa.DateTime(), nullable=True),
+        sa.Column("leech", sa.Boolean(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.CheckConstraint(
+            "template IN ('recognition', 'production', 'cloze')", name="ck_cards_template"
+        ),
+        _cascade("note_id", "notes", "cards"),
+        sa.PrimaryKeyConstraint("id", name="pk_cards"),
+        sa.UniqueConstraint("note_id", "template", name="uq_cards_note_id_template"),
+    )
+    op.create_index("ix_cards_phase_due", "cards", ["phase", "due"])
+    op.create_table(
+        "review_logs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("card_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=6), nullable=False),
+        sa.Column("undoes_id", sa.Integer(), nullable=True),
+        sa.Column("reviewed_at", sa.DateTime(), nullable=False),
+        sa.Column("rating", sa.Integer(), nullable=False),
+        sa.Column("phase_before", sa.String(length=12), nullable=False),
+        sa.Column("phase_after", sa.String(length=12), nullable=False),
+        sa.Column("state_before", sa.Text(), nullable=False),
+        sa.Column("state_after", sa.Text(), nullable=False),
+        sa.Column("interval_seconds", sa.Integer(), nullable=False),
+        sa.Column("duration_ms", sa.Integer(), nullable=True),
+        sa.Column("request_id", sa.String(length=64), nullable=True),
+        sa.CheckConstraint("kind IN ('review', 'undo')", name="ck_review_logs_kind"),
+        _cascade("card_id", "cards", "review_logs"),
+        sa.ForeignKeyConstraint(
+            ["undoes_id"], ["review_logs.id"], name="fk_review_logs_undoes_id_review_logs"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_review_logs"),
+        sa.UniqueConstraint("request_id", name="uq_review_logs_request_id"),
+    )
+    op.create_index("ix_review_logs_card_id_id", "review_logs", ["card_id", "id"])
+    op.create_index("ix_review_logs_reviewed_at", "review_logs", ["reviewed_at"])
+    op.create_index("ix_review_logs_undoes_id", "review_logs", ["undoes_id"])
     op.create_table(
         "reading_positions",
         sa.Column("article_id", sa.Integer(), nullable=False),
@@ -199,8 +251,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Drop every table, children first (indexes go with their tables)."""
     for table in (
-        "reading_positions",
+        "review_logs",
         "cards",
+        "reading_positions",
+        "notes",
         "settings",
         "link_sentences",
         "links",
