@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from corpus.model import Document, Paragraph, Role
+from webapp.models import Article, Card, Note
 
 # A short article and its translation. They share their numbers, which is what lets the store
 # group them when no embedding model is available.
@@ -96,3 +101,29 @@ def italian_article(source: str | None = None) -> Document:
 def arabic_article(source: str | None = None) -> Document:
     """An Arabic version of the library article, whose title has no Latin letters."""
     return article(ARABIC_TITLE, ARABIC_BODY, lang="ar", source=source)
+
+
+def make_cards(
+    session: Session, count: int, *, created: datetime, template: str = "recognition"
+) -> list[Card]:
+    """`count` new cards, one note each, created a second apart (their order in the queue),
+    under an article of their own; the caller commits."""
+    number = (session.scalar(select(func.count()).select_from(Article)) or 0) + 1
+    article = Article(slug=f"cards-{number}", title="Cards")
+    session.add(article)
+    cards = []
+    for k in range(count):
+        card = Card(template=template, due=created + timedelta(seconds=k))
+        session.add(
+            Note(
+                kind="sentence",
+                article=article,
+                learn_lang="de",
+                help_lang="it",
+                phrase=f"#{k}",
+                cards=[card],
+            )
+        )
+        cards.append(card)
+    session.flush()
+    return cards

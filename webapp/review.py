@@ -1,0 +1,333 @@
+"""Reviewing: the daily queue, answers, undo, and the review log they write.
+
+Every answer is one transaction that appends to the log and updates the card only if the card
+is still at the version the learner saw, so a double click, a retried request or a second tab
+never applies an answer twice. Undo appends an entry too: the log is never rewritten.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
+from werkzeug.exceptions import BadRequest, Conflict, NotFound
+
+from decks.days import day_bounds
+from decks.scheduler import CardState, Phase, Rating, answer, preview
+from decks.settings import SchedulerSettings
+from webapp.models import Card, ReviewLog, Setting
+
+SETTINGS_KEY = "scheduler"
+LEARN_AHEAD = timedelta(minutes=20)  # like Anki: learning cards a little early beat an empty queue
+
+
+def load_settings(session: Session) -> SchedulerSettings:
+    """The stored scheduler settings, or Anki's defaults."""
+    row = session.get(Setting, SETTINGS_KEY)
+    if row is None:
+        return SchedulerSettings()
+    data = json.loads(row.value)
+    for key in ("learning_steps", "relearning_steps"):
+        data[key] = tuple(timedelta(seconds=s) for s in data[key])
+    data["parameters"] = tuple(data["parameters"])
+    return SchedulerSettings(**data)
+
+
+def save_settings(session: Session, settings: SchedulerSettings) -> None:
+    """Store scheduler settings (already validated by SchedulerSettings); the caller commits."""
+    data = asdict(settings)
+    for key in ("learning_steps", "relearning_steps"):
+        data[key] = [step.total_seconds() for step in data[key]]
+    row = session.get(Setting, SETTINGS_KEY)
+    if row is None:
+        session.add(Setting(key=SETTINGS_KEY, value=json.dumps(data)))
+    else:
+        row.value = json.dumps(data)
+
+
+def state_of(card: Card) -> CardState:
+    """The scheduling state stored on a card row."""
+    return CardState(
+        Phase(card.phase),
+        card.step,
+        card.stability,
+        card.difficulty,
+        None if card.phase == Phase.NEW else card.due,
+        card.last_review,
+        card.reps,
+        card.lapses,
+    )
+
+
+def _snapshot(card: Card) -> str:
+    """Everything an undo must put back, as JSON."""
+    return json.dumps(
+        {
+            "phase": card.phase,
+            "step": card.step,
+            "stability": card.stability,
+            "difficulty": card.difficulty,
+            "due": card.due.isoformat(),
+            "last_review": card.last_review.isoformat() if card.last_review else None,
+            "reps": card.reps,
+            "lapses": card.lapses,
+            "suspended": card.suspended,
+            "leech": card.leech,
+        }
+    )
+
+
+def _restore(card: Card, snapshot: str) -> None:
+    data: dict[str, Any] = json.loads(snapshot)
+    card.phase, card.step = data["phase"], data["step"]
+    card.stability, card.difficulty = data["stability"], data["difficulty"]
+    card.due = datetime.fromisoformat(data["due"])
+    card.last_review = datetime.fromisoformat(data["last_review"]) if data["last_review"] else None
+    card.reps, card.lapses = data["reps"], data["lapses"]
+    card.suspended, card.leech = data["suspended"], data["leech"]
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What is left today: learning cards due now, reviews and new cards within the limits."""
+
+    learning: int
+    review: int
+    new: int
+
+    @property
+    def total(self) -> int:
+        return self.learning + self.review + self.new
+
+
+def _available(now: datetime) -> Any:
+    """Cards that may be shown: not suspended, not buried."""
+    return and_(
+        Card.suspended.is_(False),
+        or_(Card.buried_until.is_(None), Card.buried_until <= now),
+    )
+
+
+def _done_today(session: Session, start: datetime) -> tuple[int, int]:
+    """Answers given since the day started that were not undone: (new cards, reviews)."""
+    undo = aliased(ReviewLog)
+    kept = (
+        select(ReviewLog.phase_before, func.count())
+        .where(
+            ReviewLog.kind == "review",
+            ReviewLog.reviewed_at >= start,
+            ~select(undo.id).where(undo.undoes_id == ReviewLog.id).exists(),
+        )
+        .group_by(ReviewLog.phase_before)
+    )
+    done: dict[str, int] = {phase: count for phase, count in session.execute(kept)}
+    return done.get(Phase.NEW.value, 0), done.get(Phase.REVIEW.value, 0)
+
+
+def _limited_count(session: Session, condition: Any, limit: int) -> int:
+    """How many cards match, counting no further than `limit` (cheap on a big collection)."""
+    if limit <= 0:
+        return 0
+    inner = select(Card.id).where(condition).limit(limit).subquery()
+    return session.scalar(select(func.count()).select_from(inner)) or 0
+
+
+def _conditions(now: datetime, settings: SchedulerSettings, session: Session) -> dict[str, Any]:
+    start, end = day_bounds(now, settings.zone, settings.day_starts_at)
+    new_done, reviews_done = _done_today(session, start)
+    available = _available(now)
+    return {
+        "learning": and_(
+            Card.phase.in_((Phase.LEARNING.value, Phase.RELEARNING.value)),
+            Card.due <= now,
+            available,
+        ),
+        "review": and_(Card.phase == Phase.REVIEW.value, Card.due < end, available),
+        "new": and_(Card.phase == Phase.NEW.value, available),
+        "ahead": and_(
+            Card.phase.in_((Phase.LEARNING.value, Phase.RELEARNING.value)),
+            Card.due <= now + LEARN_AHEAD,
+            available,
+        ),
+        "review_limit": settings.reviews_per_day - reviews_done,
+        "new_limit": settings.new_per_day - new_done,
+    }
+
+
+def counts(session: Session, now: datetime, settings: SchedulerSettings) -> Counts:
+    """What is left today (the numbers the review screen shows)."""
+    c = _conditions(now, settings, session)
+    return Counts(
+        _limited_count(session, c["learning"], 10_000),
+        _limited_count(session, c["review"], c["review_limit"]),
+        _limited_count(session, c["new"], c["new_limit"]),
+    )
+
+
+def next_card(session: Session, now: datetime, settings: SchedulerSettings) -> Card | None:
+    """The card to show now: due learning cards first, then reviews, then new cards within
+    the daily limits, then learning cards due in the next few minutes."""
+    c = _conditions(now, settings, session)
+    queue = [c["learning"]]
+    if c["review_limit"] > 0:
+        queue.append(c["review"])
+    if c["new_limit"] > 0:
+        queue.append(c["new"])
+    queue.append(c["ahead"])
+    for condition in queue:
+        card = session.scalar(select(Card).where(condition).order_by(Card.due, Card.id).limit(1))
+        if card is not None:
+            return card
+    return None
+
+
+@dataclass(frozen=True)
+class Answered:
+    """The result of an answer: the card as it is now and the interval it got."""
+
+    card: Card
+    interval: timedelta
+    leech: bool
+    repeated: bool
+
+
+def answer_card(
+    session: Session,
+    card_id: int,
+    rating: int,
+    now: datetime,
+    settings: SchedulerSettings,
+    *,
+    version: int,
+    request_id: str,
+    duration_ms: int | None = None,
+) -> Answered:
+    """Apply one answer. The same `request_id` again returns the first result unchanged; an
+    answer to a card that moved on since `version` (another tab) is a Conflict."""
+    if not request_id or len(request_id) > 64:
+        raise BadRequest("an answer needs a request id of 1 to 64 characters")
+    now = _milliseconds(now)  # the log keeps milliseconds: the card must agree with it
+    try:
+        button = Rating(rating)
+    except ValueError:
+        raise BadRequest("rating must be 1 (again), 2 (hard), 3 (good) or 4 (easy)") from None
+    earlier = session.scalar(select(ReviewLog).where(ReviewLog.request_id == request_id))
+    card = session.get(Card, card_id)
+    if card is None:
+        raise NotFound(f"no card {card_id}")
+    if earlier is not None:
+        if earlier.card_id != card_id:
+            raise BadRequest("that request id was used for another card")
+        return Answered(card, timedelta(seconds=earlier.interval_seconds), False, True)
+    if card.version != version:
+        raise Conflict("this card was already answered (in another tab?): showing the next one")
+    before = _snapshot(card)
+    phase_before = card.phase
+    result = answer(card.id, state_of(card), button, now, settings)
+    state = result.state
+    assert state.due is not None
+    updated = session.execute(
+        update(Card)
+        .where(Card.id == card.id, Card.version == version)
+        .values(
+            phase=state.phase.value,
+            step=state.step,
+            stability=state.stability,
+            difficulty=state.difficulty,
+            due=state.due,
+            last_review=state.last_review,
+            reps=state.reps,
+            lapses=state.lapses,
+            leech=card.leech or result.leech,
+            suspended=card.suspended or (result.leech and settings.leech_action == "suspend"),
+            buried_until=None,
+            version=version + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if updated.rowcount != 1:  # another transaction answered it between our read and write
+        raise Conflict("this card was already answered (in another tab?): showing the next one")
+    session.refresh(card)
+    session.add(
+        ReviewLog(
+            card_id=card.id,
+            kind="review",
+            reviewed_at=now,
+            rating=int(button),
+            phase_before=phase_before,
+            phase_after=card.phase,
+            state_before=before,
+            state_after=_snapshot(card),
+            interval_seconds=int(result.interval.total_seconds()),
+            duration_ms=duration_ms,
+            request_id=request_id,
+        )
+    )
+    session.flush()
+    return Answered(card, result.interval, result.leech, False)
+
+
+def _milliseconds(now: datetime) -> datetime:
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def undo_last(session: Session, now: datetime) -> Card | None:
+    """Take back the most recent answer that is still in effect, restoring its card exactly;
+    None when there is nothing to undo. Repeat to go further back."""
+    undo = aliased(ReviewLog)
+    last = session.scalar(
+        select(ReviewLog)
+        .where(
+            ReviewLog.kind == "review",
+            ~select(undo.id).where(undo.undoes_id == ReviewLog.id).exists(),
+        )
+        .order_by(ReviewLog.id.desc())
+        .limit(1)
+    )
+    if last is None:
+        return None
+    card = session.get_one(Card, last.card_id)
+    current = _snapshot(card)
+    _restore(card, last.state_before)
+    card.version += 1
+    session.add(
+        ReviewLog(
+            card_id=card.id,
+            kind="undo",
+            undoes_id=last.id,
+            reviewed_at=_milliseconds(now),
+            rating=0,
+            phase_before=json.loads(current)["phase"],
+            phase_after=card.phase,
+            state_before=current,
+            state_after=last.state_before,
+        )
+    )
+    session.flush()
+    return card
+
+
+def effective_answers(session: Session, card_id: int) -> list[tuple[Rating, datetime]]:
+    """The card's answers that were not undone, oldest first: its history as FSRS sees it."""
+    undo = aliased(ReviewLog)
+    rows = session.execute(
+        select(ReviewLog.rating, ReviewLog.reviewed_at)
+        .where(
+            ReviewLog.card_id == card_id,
+            ReviewLog.kind == "review",
+            ~select(undo.id).where(undo.undoes_id == ReviewLog.id).exists(),
+        )
+        .order_by(ReviewLog.id)
+    ).all()
+    return [(Rating(rating), when) for rating, when in rows]
+
+
+def button_intervals(
+    card: Card, now: datetime, settings: SchedulerSettings
+) -> dict[int, timedelta]:
+    """The interval each button gives this card now (what the buttons show)."""
+    return {int(r): i for r, i in preview(card.id, state_of(card), now, settings).items()}
