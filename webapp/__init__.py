@@ -15,7 +15,7 @@ from typing import Any
 from flask import Flask, Response
 from flask_wtf.csrf import CSRFProtect
 
-from webapp import api, db, errors, library, reader
+from webapp import api, db, errors, library, reader, reviewer
 
 csrf = CSRFProtect()
 
@@ -57,6 +57,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(library.bp)
     app.register_blueprint(reader.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(reviewer.bp)
     csrf.init_app(app)
     app.after_request(_set_security_headers)
     return app

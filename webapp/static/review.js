@@ -1,0 +1,114 @@
+// The review screen's keyboard and fetch behaviour: reveal, answer, undo, without reloading.
+// Without this script the page still works through its links and forms.
+const root = document.getElementById("review");
+const status = document.getElementById("status");
+const csrf = document.querySelector('meta[name="csrf-token"]').content;
+let shownAt = performance.now();
+let busy = false;
+
+const card = () => root.querySelector(".flashcard");
+
+function say(message) {
+  status.textContent = message;
+  clearTimeout(say.timer);
+  say.timer = setTimeout(() => (status.textContent = ""), 3000);
+}
+
+async function post(url, body) {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
+    body: JSON.stringify(body),
+  });
+  const data = await response.json().catch(() => ({ error: response.statusText }));
+  return { ok: response.ok, status: response.status, data };
+}
+
+async function loadNext() {
+  const response = await fetch(root.dataset.cardUrl, { headers: { Accept: "text/html" } });
+  if (response.ok) {
+    root.innerHTML = await response.text();
+    shownAt = performance.now();
+  }
+  busy = false;
+}
+
+function reveal() {
+  const current = card();
+  if (!current || current.classList.contains("revealed")) return;
+  current.classList.add("revealed");
+  const show = current.querySelector(".show");
+  if (show) show.remove();
+  const good = current.querySelector('.rate[value="3"]');
+  if (good) good.focus({ preventScroll: true });
+}
+
+async function rate(rating) {
+  const current = card();
+  if (!current || !current.classList.contains("revealed") || busy) return;
+  busy = true; // a double click sends nothing more; a retry would reuse the request id anyway
+  const { ok, status: code, data } = await post(root.dataset.answerUrl, {
+    card: Number(current.dataset.card),
+    rating,
+    version: Number(current.dataset.version),
+    request: current.dataset.request,
+    duration_ms: Math.round(performance.now() - shownAt),
+  });
+  if (ok) say(data.leech ? "Answered: this card is now marked as a leech." : `Next in ${data.interval}`);
+  else say(code === 409 ? data.error : `Not saved: ${data.error}`);
+  await loadNext();
+}
+
+async function undo() {
+  if (busy) return;
+  busy = true;
+  const { ok, data } = await post(root.dataset.undoUrl, {});
+  say(ok ? (data.undone ? "Undone: the card is back as it was." : "Nothing to undo.") : data.error);
+  await loadNext();
+}
+
+function toggleContext() {
+  const context = root.querySelector(".flashcard.revealed .context");
+  if (context) context.open = !context.open;
+}
+
+document.addEventListener("keydown", (event) => {
+  if (event.target.closest("input, select, textarea")) return;
+  if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "z") {
+    event.preventDefault();
+    undo();
+    return;
+  }
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  const revealed = card() && card().classList.contains("revealed");
+  if (event.key === " ") {
+    event.preventDefault();
+    if (revealed) rate(3);
+    else reveal();
+  } else if (["1", "2", "3", "4"].includes(event.key)) {
+    event.preventDefault();
+    rate(Number(event.key));
+  } else if (event.key === "u") {
+    undo();
+  } else if (event.key === "p") {
+    toggleContext();
+  }
+});
+
+root.addEventListener("click", (event) => {
+  if (event.target.closest('[data-action="reveal"]')) {
+    event.preventDefault();
+    reveal();
+    return;
+  }
+  const button = event.target.closest("button.rate");
+  if (button) {
+    event.preventDefault();
+    rate(Number(button.value));
+  }
+});
+
+document.querySelector(".undo-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  undo();
+});
