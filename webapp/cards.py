@@ -8,6 +8,7 @@ exists (a double-clicked button, a retried request) is returned instead of made 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -126,3 +127,68 @@ def _word_problems(
     if sentence is None or pattern is None or not pattern.search(sentence.text):
         return ["the selected phrase is not in that sentence"]
     return []
+
+
+def set_suspended(card: Card, suspended: bool) -> None:
+    """Suspend a card (it leaves the queue until unsuspended) or bring it back."""
+    card.suspended = suspended
+    card.version += 1
+
+
+def bury(card: Card, until: datetime) -> None:
+    """Keep a card out of the queue until `until` (the start of the learner's next day)."""
+    card.buried_until = until
+    card.version += 1
+
+
+def delete_card(session: Session, card: Card) -> None:
+    """Delete a card with its review history; its note goes too when it was the last card."""
+    note = card.note
+    note.cards.remove(card)
+    session.delete(card)
+    if not note.cards:
+        session.delete(note)
+
+
+def edit_note(
+    session: Session,
+    note: Note,
+    *,
+    meaning: str,
+    phrase: str | None,
+    directions: tuple[str, ...] | None,
+) -> None:
+    """Change what the learner wrote (meaning, the phrase of a word note) and which directions
+    a sentence note is reviewed in; every problem is reported at once. Removing a direction
+    deletes that card and its history, so the page asks first."""
+    problems = []
+    meaning = meaning.strip()
+    if len(meaning) > MAX_MEANING:
+        problems.append(f"the meaning is longer than {MAX_MEANING} characters")
+    if phrase is not None and note.kind == "word":
+        phrase = " ".join(phrase.split())
+        pattern = phrase_pattern([phrase])
+        if not phrase or len(phrase) > MAX_PHRASE:
+            problems.append(f"the phrase must be 1 to {MAX_PHRASE} characters")
+        elif note.sentence is None or pattern is None or not pattern.search(note.sentence.text):
+            problems.append("the phrase must be in the card's sentence")
+    if (
+        directions is not None
+        and note.kind == "sentence"
+        and (not directions or set(directions) - set(SENTENCE_TEMPLATES))
+    ):
+        problems.append("choose recognition, production or both")
+    if problems:
+        raise BadRequest("; ".join(problems))
+    for card in note.cards:  # a page showing the old text can no longer answer it
+        card.version += 1
+    note.meaning = meaning
+    if phrase is not None and note.kind == "word":
+        note.phrase = phrase
+    if directions is not None and note.kind == "sentence":
+        have = {card.template: card for card in note.cards}
+        for template in set(directions) - set(have):
+            note.cards.append(Card(template=template))
+        for template in set(have) - set(directions):
+            note.cards.remove(have[template])
+            session.delete(have[template])

@@ -52,6 +52,13 @@ def _sides(link: Link | None, note: Note) -> tuple[list[str], list[str]]:
     return learn, help_
 
 
+def summary(note: Note) -> str:
+    """The note's learning-language text in one line, for lists."""
+    if note.kind == "word":
+        return f"{note.phrase} — {note.sentence.text if note.sentence else ''}".strip(" —")
+    return " ".join(_sides(note.link, note)[0])
+
+
 def _plain(lang: str, sentences: list[str]) -> Text:
     return Text(lang, ((" ".join(sentences), False),))
 

@@ -11,10 +11,11 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from corpus.errors import CorpusError
+from decks.errors import DeckError
 from webapp import db
 
-# The libraries' base exceptions; add decks.errors.DeckError once it exists.
-DOMAIN_ERRORS: tuple[type[Exception], ...] = (CorpusError,)
+# The libraries' base exceptions: their messages are written for people.
+DOMAIN_ERRORS: tuple[type[Exception], ...] = (CorpusError, DeckError)
 
 
 def init_app(app: Flask) -> None:
