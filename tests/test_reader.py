@@ -799,3 +799,16 @@ def test_mark_phrases_pieces_always_rebuild_the_text(text_: str, phrases: list[s
 )
 def test_direction(lang: str, expected: str) -> None:
     assert reading.direction(lang) == expected
+
+
+def test_a_short_phrase_is_a_whole_word_unless_chosen_inside_one() -> None:
+    assert reading.mark_phrases("LinkedIn di Mumbai", ["di"]) == (
+        ("LinkedIn ", False),
+        ("di", True),
+        (" Mumbai", False),
+    )
+    assert reading.mark_phrases("Networking ist gut", ["Network"]) == (
+        ("Network", True),
+        ("ing ist gut", False),
+    )
+    assert reading.mark_phrases("私は学生です", ["学生"])[1] == ("学生", True)

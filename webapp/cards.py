@@ -123,7 +123,7 @@ def _word_problems(
     if request.sentence_id not in learn_ids:
         return ["a word card needs a sentence of the learning language from this pair"]
     sentence = session.get(Sentence, request.sentence_id)
-    pattern = phrase_pattern([phrase])
+    pattern = phrase_pattern([phrase], sentence.text) if sentence else None
     if sentence is None or pattern is None or not pattern.search(sentence.text):
         return ["the selected phrase is not in that sentence"]
     return []
@@ -167,10 +167,11 @@ def edit_note(
         problems.append(f"the meaning is longer than {MAX_MEANING} characters")
     if phrase is not None and note.kind == "word":
         phrase = " ".join(phrase.split())
-        pattern = phrase_pattern([phrase])
+        text = note.sentence.text if note.sentence else ""
+        pattern = phrase_pattern([phrase], text)
         if not phrase or len(phrase) > MAX_PHRASE:
             problems.append(f"the phrase must be 1 to {MAX_PHRASE} characters")
-        elif note.sentence is None or pattern is None or not pattern.search(note.sentence.text):
+        elif pattern is None or not pattern.search(text):
             problems.append("the phrase must be in the card's sentence")
     if (
         directions is not None

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from webapp.models import Card, Link, LinkSentence, Note
-from webapp.reading import direction, phrase_pattern
+from webapp.reading import direction, mark_phrases
 
 
 @dataclass(frozen=True)
@@ -64,14 +64,12 @@ def _plain(lang: str, sentences: list[str]) -> Text:
 
 
 def _with_phrase(lang: str, text: str, phrase: str, *, blank: bool) -> Text:
-    """The sentence with the phrase emphasised, or replaced by a blank for the question."""
-    pattern = phrase_pattern([phrase])
-    match = pattern.search(text) if pattern else None
-    if match is None:
-        return Text(lang, ((text, False),))
-    middle = "[…]" if blank else match.group()
+    """The sentence with the phrase emphasised, or replaced by a blank for the question.
+
+    Every occurrence is blanked: one left standing would give the answer away."""
+    pieces = mark_phrases(text, [phrase])
     return Text(
-        lang, ((text[: match.start()], False), (middle, True), (text[match.end() :], False))
+        lang, tuple(("[…]" if blank and marked else piece, marked) for piece, marked in pieces)
     )
 
 

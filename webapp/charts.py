@@ -331,4 +331,6 @@ def share_bar(
             width = share * plot.width
             parts.append(Part(round(x, 2), round(width, 2), series.key, text))
             x += width
-    return ShareBar(WIDTH, SHARE_HEIGHT, plot, tuple(parts), tuple(legend), None if total else empty)
+    return ShareBar(
+        WIDTH, SHARE_HEIGHT, plot, tuple(parts), tuple(legend), None if total else empty
+    )

@@ -334,15 +334,31 @@ def _sentence_view(
     )
 
 
-def phrase_pattern(phrases: Sequence[str]) -> re.Pattern[str] | None:
-    """A pattern finding any of the phrases, ignoring case and how words are spaced; longest
-    first. Card validation uses it too, so a card that was accepted is always marked."""
+def phrase_pattern(phrases: Sequence[str], text: str) -> re.Pattern[str] | None:
+    """A pattern finding the phrases in `text`, ignoring case and how words are spaced, longest
+    first. A phrase matches whole words ("di" not inside "LinkedIn") unless the learner chose
+    part of a word, which `text` shows by having it only inside words. Card validation, marks
+    and clozes all use this, so a card that was accepted is always found again."""
     wanted = sorted({" ".join(p.split()) for p in phrases} - {""}, key=len, reverse=True)
     if not wanted:
         return None
-    return re.compile(
-        "|".join(r"\s+".join(map(re.escape, p.split(" "))) for p in wanted), re.IGNORECASE
-    )
+    parts = []
+    for phrase in wanted:
+        loose = r"\s+".join(map(re.escape, phrase.split(" ")))
+        whole = _whole_words(phrase, loose)
+        parts.append(whole if re.search(whole, text, re.IGNORECASE) else loose)
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
+def _whole_words(phrase: str, pattern: str) -> str:
+    """`pattern` anchored at word edges, except for scripts written without spaces (CJK and
+    later blocks), where a word can start anywhere."""
+    spaced = "\u2e80"
+    if phrase[0].isalnum() and phrase[0] < spaced:
+        pattern = r"(?<!\w)" + pattern
+    if phrase[-1].isalnum() and phrase[-1] < spaced:
+        pattern += r"(?!\w)"
+    return pattern
 
 
 def mark_phrases(text: str, phrases: Sequence[str]) -> tuple[tuple[str, bool], ...]:
@@ -350,7 +366,7 @@ def mark_phrases(text: str, phrases: Sequence[str]) -> tuple[tuple[str, bool], .
 
     Pieces stay plain strings: the template escapes them, so no markup is ever built here.
     """
-    pattern = phrase_pattern(phrases)
+    pattern = phrase_pattern(phrases, text)
     if pattern is None:
         return ((text, False),)
     pieces: list[tuple[str, bool]] = []

@@ -8,11 +8,12 @@ request id, so double clicks, retries and a second tab never apply an answer twi
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, Conflict
 
 from decks.scheduler import format_interval
 from webapp import cardview, review, seed
@@ -21,6 +22,7 @@ bp = Blueprint("reviewer", __name__, url_prefix="/review")
 
 BUTTONS = ((1, "Again"), (2, "Hard"), (3, "Good"), (4, "Easy"))
 MAX_DURATION_MS = 60_000  # like Anki: a card left open over lunch is not a minute of study
+UNLIMITED = 1_000_000  # daily limits high enough to ask what the real limits hold back
 
 
 def _now() -> datetime:
@@ -37,7 +39,11 @@ def _card_context(reveal: bool) -> dict[str, object]:
         "card": card,
         "reveal": reveal,
     }
-    if card is not None:
+    if card is None:
+        # Nothing is due, but new cards or reviews may be waiting beyond today's limits.
+        unlimited = replace(settings, new_per_day=UNLIMITED, reviews_per_day=UNLIMITED)
+        context["held_back"] = review.next_card(session, now, unlimited) is not None
+    else:
         intervals = review.button_intervals(card, now, settings)
         context.update(
             face=cardview.face(session, card),
@@ -83,16 +89,24 @@ def answer() -> ResponseReturnValue:
     data = _answer_fields()
     session = seed.prepared_session()
     duration = data.get("duration_ms")
-    result = review.answer_card(
-        session,
-        _number(data, "card"),
-        _number(data, "rating"),
-        _now(),
-        review.load_settings(session),
-        version=_number(data, "version"),
-        request_id=str(data.get("request") or ""),
-        duration_ms=min(duration, MAX_DURATION_MS) if isinstance(duration, int) else None,
-    )
+    if isinstance(duration, bool) or not isinstance(duration, int) or duration < 0:
+        duration = None  # the script measures it; anything else is not a duration
+    try:
+        result = review.answer_card(
+            session,
+            _number(data, "card"),
+            _number(data, "rating"),
+            _now(),
+            review.load_settings(session),
+            version=_number(data, "version"),
+            request_id=str(data.get("request") or ""),
+            duration_ms=None if duration is None else min(duration, MAX_DURATION_MS),
+        )
+    except Conflict:
+        if request.is_json:
+            raise
+        # A form from a stale tab: say so above the card that is due now.
+        return redirect(url_for("reviewer.index", stale=1))
     session.commit()
     if not request.is_json:
         return redirect(url_for("reviewer.index"))

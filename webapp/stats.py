@@ -11,10 +11,12 @@ An answer counts unless an undo entry names it, as in the review queue's daily l
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from typing import Any
 
 from flask import Blueprint, render_template
@@ -134,7 +136,7 @@ def _day_table(starts: Sequence[datetime]) -> Any:
             literal(start, UTCDateTime).label("day_start"),
             literal(end, UTCDateTime).label("day_end"),
         )
-        for index, (start, end) in enumerate(zip(starts, starts[1:], strict=False))
+        for index, (start, end) in enumerate(pairwise(starts))
     ]
     return union_all(*rows).subquery("days")
 
@@ -165,7 +167,9 @@ def daily_activity(
         .join_from(
             table,
             ReviewLog,
-            and_(ReviewLog.reviewed_at >= table.c.day_start, ReviewLog.reviewed_at < table.c.day_end),
+            and_(
+                ReviewLog.reviewed_at >= table.c.day_start, ReviewLog.reviewed_at < table.c.day_end
+            ),
         )
         .where(ReviewLog.kind == "review", _not_undone())
         .group_by(table.c.day, ReviewLog.phase_before)
@@ -176,9 +180,7 @@ def daily_activity(
         bucket[GROUP[phase]] += count
         bucket["passed"] += passed_count
         bucket["duration_ms"] += duration
-    return [
-        DayActivity(first + timedelta(days=k), **totals.get(k, Counter())) for k in range(days)
-    ]
+    return [DayActivity(first + timedelta(days=k), **totals.get(k, Counter())) for k in range(days)]
 
 
 def weekly_retention(activity: Sequence[DayActivity], weeks: int = WEEKS) -> list[WeekRetention]:
@@ -236,16 +238,23 @@ def forecast(
         .where(Card.phase == Phase.REVIEW.value, Card.suspended.is_(False))
         .group_by(table.c.day)
     )
-    due = dict(session.execute(query).tuples().all())
+    due: dict[int, int] = {day: count for day, count in session.execute(query)}
     return [DueDay(today + timedelta(days=k), due.get(k, 0)) for k in range(days)]
 
 
 def card_states(session: Session) -> CardStates:
-    """How many cards are in each phase, and how many are suspended."""
+    """How many cards are in each phase, and how many are suspended.
+
+    Counting phases reads only the (phase, due) index. The suspended cards, usually few, are
+    then moved out of their phase: their phases are read in one plain scan and counted here,
+    because grouping them in SQL makes SQLite walk that index and fetch every card's row.
+    """
     counts: Counter[str] = Counter()
-    query = select(Card.phase, Card.suspended, func.count()).group_by(Card.phase, Card.suspended)
-    for phase, suspended, count in session.execute(query):
-        counts["suspended" if suspended else phase] += count
+    for phase, count in session.execute(select(Card.phase, func.count()).group_by(Card.phase)):
+        counts[phase] += count
+    for phase in session.scalars(select(Card.phase).where(Card.suspended)):
+        counts[phase] -= 1
+        counts["suspended"] += 1
     return CardStates(**counts)
 
 
@@ -266,7 +275,6 @@ def due_today(session: Session, now: datetime, settings: SchedulerSettings) -> i
 class Statistics:
     """Everything the page shows, computed for one instant."""
 
-    today: date
     activity: tuple[DayActivity, ...]
     weeks: tuple[WeekRetention, ...]
     forecast: tuple[DueDay, ...]
@@ -304,7 +312,6 @@ def collect(session: Session, now: datetime, settings: SchedulerSettings) -> Sta
     """All statistics at `now` (aware UTC) for the learner's day settings."""
     activity = daily_activity(session, now, settings)
     return Statistics(
-        learner_date(now, settings.zone, settings.day_starts_at),
         tuple(activity),
         tuple(weekly_retention(activity)),
         tuple(forecast(session, now, settings)),
@@ -359,14 +366,15 @@ def plural(count: int, word: str) -> str:
 
 REVIEW_SERIES = (
     charts.Series("new", "New"),
-    charts.Series("learning", "Learning"),
+    charts.Series("learning", "(Re)learning"),
     charts.Series("review", "Review"),
 )
 
 
 def _month_tick(day: date, index: int) -> str | None:
-    """Label the first day of each month, and the first bar if no month starts near it."""
-    if day.day == 1 or (index == 0 and day.day < 25):
+    """Label the first day of each month, and the first bar when the next month's label is
+    far enough away not to overlap it."""
+    if day.day == 1 or (index == 0 and day.day <= 20):
         return short_day(day)
     return None
 
@@ -403,9 +411,18 @@ def reviews_figure(stats: Statistics) -> Figure:
     )
 
 
+def retention_scale(rates: Sequence[float], stats: Statistics) -> tuple[float, float]:
+    """The bottom of the retention axis and its tick step: a little below the lowest rate or
+    the target, in whole tenths, since a 0-100 % axis would flatten 85 % against 90 %."""
+    lowest = min([*rates, stats.desired_retention]) - 0.05
+    low = max(0.0, math.floor(lowest * 10 + 1e-9) / 10)
+    if 1 - low <= 0.5 + 1e-9:
+        return round(low, 1), 0.1
+    return max(0.0, round(1 - 0.2 * math.ceil((1 - low) / 0.2 - 1e-9), 1)), 0.2
+
+
 def retention_figure(stats: Statistics) -> Figure:
-    """Weekly true retention against the desired retention, on a scale that shows the
-    difference (a 0-100 % axis would flatten 85 % against 90 %)."""
+    """Weekly true retention against the desired retention; weeks without answers are gaps."""
     values = []
     for index, week in enumerate(stats.weeks):
         rate, answers = week.retention.rate, week.retention.answers
@@ -417,11 +434,7 @@ def retention_figure(stats: Statistics) -> Figure:
         )
         tick = short_day(week.start) if index % 3 == 0 else None
         values.append(charts.Value(rate, tooltip, tick))
-    rates = [v.value for v in values if v.value is not None]
-    lowest = min([*rates, stats.desired_retention - 0.05])
-    low = max(0.0, (int(lowest * 10 + 1e-9)) / 10)
-    step = 0.1 if 1 - low <= 0.5 else 0.2
-    low = 1 - step * round((1 - low) / step + 0.4999)
+    low, step = retention_scale([v.value for v in values if v.value is not None], stats)
     recent_rate = stats.retention.rate
     summary = (
         f"Last {RETENTION_DAYS} days: {recent_rate:.0%} of "
@@ -436,7 +449,7 @@ def retention_figure(stats: Statistics) -> Figure:
         charts.line_chart(
             values,
             charts.Series("retention", "Remembered"),
-            low=max(low, 0.0),
+            low=low,
             high=1.0,
             step=step,
             label=charts.percent,
@@ -536,21 +549,20 @@ def time_figure(stats: Statistics) -> Figure:
         ),
         Table(
             ("Day", "Minutes"),
-            tuple(
-                (long_day(d.day), f"{d.minutes:.1f}") for d in reversed(stats.activity)
-            ),
+            tuple((long_day(d.day), f"{d.minutes:.1f}") for d in reversed(stats.activity)),
         ),
     )
 
 
 def figures(stats: Statistics) -> list[Figure]:
-    """The page's charts, in the order it shows them."""
+    """The page's charts, in the order it shows them: the collection at a glance, then the
+    two charts of the last three months side by side, then retention and what is coming."""
     return [
+        states_figure(stats),
         reviews_figure(stats),
+        time_figure(stats),
         retention_figure(stats),
         forecast_figure(stats),
-        states_figure(stats),
-        time_figure(stats),
     ]
 
 
@@ -562,6 +574,7 @@ def index() -> str:
     stats = collect(session, datetime.now(UTC), settings)
     return render_template(
         "stats/index.html",
+        settings=settings,
         stats=stats,
         figures=figures(stats),
         minutes_text=minutes_text,

@@ -30,7 +30,20 @@ async function loadNext() {
     root.innerHTML = await response.text();
     shownAt = performance.now();
   }
-  busy = false;
+}
+
+// Run one request at a time; when the server cannot be reached the card stays, so the learner
+// can simply answer again (the same request id: it is never applied twice).
+async function exclusively(work) {
+  if (busy) return;
+  busy = true;
+  try {
+    await work();
+  } catch {
+    say("The server cannot be reached: try again.");
+  } finally {
+    busy = false;
+  }
 }
 
 function reveal() {
@@ -43,28 +56,30 @@ function reveal() {
   if (good) good.focus({ preventScroll: true });
 }
 
-async function rate(rating) {
+function rate(rating) {
   const current = card();
-  if (!current || !current.classList.contains("revealed") || busy) return;
-  busy = true; // a double click sends nothing more; a retry would reuse the request id anyway
-  const { ok, status: code, data } = await post(root.dataset.answerUrl, {
-    card: Number(current.dataset.card),
-    rating,
-    version: Number(current.dataset.version),
-    request: current.dataset.request,
-    duration_ms: Math.round(performance.now() - shownAt),
+  if (!current || !current.classList.contains("revealed")) return;
+  // A double click sends nothing more; a retry would reuse the request id anyway.
+  exclusively(async () => {
+    const { ok, status: code, data } = await post(root.dataset.answerUrl, {
+      card: Number(current.dataset.card),
+      rating,
+      version: Number(current.dataset.version),
+      request: current.dataset.request,
+      duration_ms: Math.round(performance.now() - shownAt),
+    });
+    if (ok) say(data.leech ? "Answered: this card is now marked as a leech." : `Next in ${data.interval}`);
+    else say(code === 409 ? data.error : `Not saved: ${data.error}`);
+    await loadNext();
   });
-  if (ok) say(data.leech ? "Answered: this card is now marked as a leech." : `Next in ${data.interval}`);
-  else say(code === 409 ? data.error : `Not saved: ${data.error}`);
-  await loadNext();
 }
 
-async function undo() {
-  if (busy) return;
-  busy = true;
-  const { ok, data } = await post(root.dataset.undoUrl, {});
-  say(ok ? (data.undone ? "Undone: the card is back as it was." : "Nothing to undo.") : data.error);
-  await loadNext();
+function undo() {
+  exclusively(async () => {
+    const { ok, data } = await post(root.dataset.undoUrl, {});
+    say(ok ? (data.undone ? "Undone: the card is back as it was." : "Nothing to undo.") : data.error);
+    await loadNext();
+  });
 }
 
 function toggleContext() {
@@ -74,6 +89,12 @@ function toggleContext() {
 
 document.addEventListener("keydown", (event) => {
   if (event.target.closest("input, select, textarea")) return;
+  // A key held down repeats: Space held a moment too long must not reveal and answer at once,
+  // nor press the Good button that revealing focused.
+  if (event.repeat) {
+    if (event.key === " ") event.preventDefault();
+    return;
+  }
   if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "z") {
     event.preventDefault();
     undo();
