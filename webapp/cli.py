@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from datetime import UTC, datetime
 from itertools import chain
 from pathlib import Path
 
@@ -24,7 +25,8 @@ from corpus.errors import CorpusError
 from corpus.ingest import collect_files, pair_vectors
 from corpus.language import detect_language
 from corpus.manifest import read_manifest
-from webapp import create_app, pairs, seed, store
+from decks.errors import DeckError
+from webapp import create_app, export, pairs, seed, store
 
 
 @click.group(
@@ -181,6 +183,56 @@ def _sentence_lines(path: Path) -> list[str]:
     if not any(line.strip() for line in lines):
         raise CorpusError(f"{path}: the file has no sentences")
     return [line.strip() for line in lines]
+
+
+@cli.command("export")
+@click.option("--article", help="The article's id or slug.")
+@click.option("--source", "source_lang", help="Learning language of the cards to export.")
+@click.option("--target", "target_lang", help="Helper language of the cards to export.")
+@click.option("--all", "everything", is_flag=True, help="Export every card of every article.")
+@click.option(
+    "--all-sentences",
+    is_flag=True,
+    help="Every aligned sentence pair of the article becomes a note, not only cards made.",
+)
+@click.option(
+    "--with-scheduling/--without-scheduling",
+    default=True,
+    show_default=True,
+    help="Carry each card's schedule and review history, or export every card as new.",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The .apkg file to write.",
+)
+def export_command(
+    article: str | None,
+    source_lang: str | None,
+    target_lang: str | None,
+    everything: bool,
+    all_sentences: bool,
+    with_scheduling: bool,
+    output: Path,
+) -> None:
+    """Export cards to an Anki package (.apkg) that Anki imports, updates and keeps
+    scheduling."""
+    session = seed.prepared_session()
+    selection = export.Selection(article, source_lang, target_lang, everything, all_sentences)
+    try:
+        summary = export.export(
+            session, selection, output, now=datetime.now(UTC), with_scheduling=with_scheduling
+        )
+    except DeckError as exc:
+        raise click.ClickException(str(exc)) from None
+    except HTTPException as exc:
+        raise click.ClickException(exc.description or str(exc)) from None
+    click.echo(
+        f"wrote {summary.notes} notes, {summary.cards} cards and {summary.reviews} reviews "
+        f"to {output} ({summary.bytes / 1024:.0f} KB)"
+    )
 
 
 @cli.command()

@@ -3,17 +3,21 @@ reading progress and cards; and the "I am learning X, I read Y" choice."""
 
 from __future__ import annotations
 
+import io
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, send_file, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
 from corpus.language import LANGUAGE_NAMES, language_name
-from webapp import pairs, seed
+from webapp import export, pairs, seed
 from webapp.models import Card, Note, ReadingPosition, Version
 from webapp.preferences import Languages, get_languages, set_languages
 from webapp.reading import direction
@@ -120,3 +124,26 @@ def language_context() -> dict[str, Any]:
         "language_name": language_name,
         "direction": direction,
     }
+
+
+@bp.get("/export.apkg")
+def download() -> Response:
+    """Download an Anki package of one article (one language pair, optionally every sentence
+    pair) or of everything. Built in a temporary folder that is gone before the reply leaves."""
+    session = seed.prepared_session()
+    args = request.args
+    selection = export.Selection(
+        article=args.get("article") or None,
+        source=args.get("learn") or None,
+        target=args.get("help") or None,
+        everything=args.get("all") == "1",
+        all_sentences=args.get("sentences") == "1",
+    )
+    with tempfile.TemporaryDirectory(prefix="tandem-export-") as folder:
+        path = Path(folder) / "tandem.apkg"
+        export.export(session, selection, path, now=datetime.now(UTC))
+        data = path.read_bytes()
+    name = f"tandem-{selection.article or 'all'}.apkg"
+    return send_file(
+        io.BytesIO(data), mimetype="application/apkg", as_attachment=True, download_name=name
+    )
