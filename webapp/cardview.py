@@ -75,7 +75,14 @@ def _with_phrase(lang: str, text: str, phrase: str, *, blank: bool) -> Text:
 
 def face(session: Session, card: Card) -> Face:
     """Front and back of a card as the review screen shows them."""
-    note = card.note
+    note = session.scalars(
+        select(Note)
+        .where(Note.id == card.note_id)
+        .options(
+            selectinload(Note.sentence),
+            selectinload(Note.link).selectinload(Link.members).selectinload(LinkSentence.sentence),
+        )
+    ).one()
     link = note.link
     learn, help_ = _sides(link, note)
     if note.kind == "word" and note.sentence is not None:

@@ -332,7 +332,8 @@ class Card(Base):
     __table_args__ = (
         UniqueConstraint("note_id", "template"),
         CheckConstraint("template IN ('recognition', 'production', 'cloze')", name="template"),
-        Index(None, "phase", "due"),
+        # Covers the queue's queries: due cards of a phase that are neither suspended nor buried.
+        Index(None, "phase", "due", "suspended", "buried_until"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -136,53 +136,57 @@ def _limited_count(session: Session, condition: Any, limit: int) -> int:
     return session.scalar(select(func.count()).select_from(inner)) or 0
 
 
-def _conditions(now: datetime, settings: SchedulerSettings, session: Session) -> dict[str, Any]:
-    start, end = day_bounds(now, settings.zone, settings.day_starts_at)
-    new_done, reviews_done = _done_today(session, start)
-    available = _available(now)
-    return {
-        "learning": and_(
-            Card.phase.in_((Phase.LEARNING.value, Phase.RELEARNING.value)),
-            Card.due <= now,
-            available,
-        ),
-        "review": and_(Card.phase == Phase.REVIEW.value, Card.due < end, available),
-        "new": and_(Card.phase == Phase.NEW.value, available),
-        "ahead": and_(
-            Card.phase.in_((Phase.LEARNING.value, Phase.RELEARNING.value)),
-            Card.due <= now + LEARN_AHEAD,
-            available,
-        ),
-        "review_limit": settings.reviews_per_day - reviews_done,
-        "new_limit": settings.new_per_day - new_done,
-    }
+class Queue:
+    """Today's queue at one moment: what counts as due and how much of each daily limit is
+    left, worked out once and shared by the counts and the choice of the next card."""
+
+    def __init__(self, session: Session, now: datetime, settings: SchedulerSettings) -> None:
+        self.session = session
+        start, end = day_bounds(now, settings.zone, settings.day_starts_at)
+        new_done, reviews_done = _done_today(session, start)
+        available = _available(now)
+        learning = Card.phase.in_((Phase.LEARNING.value, Phase.RELEARNING.value))
+        self.learning = and_(learning, Card.due <= now, available)
+        self.review = and_(Card.phase == Phase.REVIEW.value, Card.due < end, available)
+        self.new = and_(Card.phase == Phase.NEW.value, available)
+        self.ahead = and_(learning, Card.due <= now + LEARN_AHEAD, available)
+        self.review_limit = settings.reviews_per_day - reviews_done
+        self.new_limit = settings.new_per_day - new_done
+
+    def counts(self) -> Counts:
+        """What is left today (the numbers the review screen shows)."""
+        return Counts(
+            _limited_count(self.session, self.learning, 10_000),
+            _limited_count(self.session, self.review, self.review_limit),
+            _limited_count(self.session, self.new, self.new_limit),
+        )
+
+    def next_card(self) -> Card | None:
+        """Due learning cards first, then reviews, then new cards within the daily limits,
+        then learning cards due in the next few minutes."""
+        order = [self.learning]
+        if self.review_limit > 0:
+            order.append(self.review)
+        if self.new_limit > 0:
+            order.append(self.new)
+        order.append(self.ahead)
+        for condition in order:
+            card = self.session.scalar(
+                select(Card).where(condition).order_by(Card.due, Card.id).limit(1)
+            )
+            if card is not None:
+                return card
+        return None
 
 
 def counts(session: Session, now: datetime, settings: SchedulerSettings) -> Counts:
-    """What is left today (the numbers the review screen shows)."""
-    c = _conditions(now, settings, session)
-    return Counts(
-        _limited_count(session, c["learning"], 10_000),
-        _limited_count(session, c["review"], c["review_limit"]),
-        _limited_count(session, c["new"], c["new_limit"]),
-    )
+    """What is left today."""
+    return Queue(session, now, settings).counts()
 
 
 def next_card(session: Session, now: datetime, settings: SchedulerSettings) -> Card | None:
-    """The card to show now: due learning cards first, then reviews, then new cards within
-    the daily limits, then learning cards due in the next few minutes."""
-    c = _conditions(now, settings, session)
-    queue = [c["learning"]]
-    if c["review_limit"] > 0:
-        queue.append(c["review"])
-    if c["new_limit"] > 0:
-        queue.append(c["new"])
-    queue.append(c["ahead"])
-    for condition in queue:
-        card = session.scalar(select(Card).where(condition).order_by(Card.due, Card.id).limit(1))
-        if card is not None:
-            return card
-    return None
+    """The card to show now."""
+    return Queue(session, now, settings).next_card()
 
 
 @dataclass(frozen=True)

@@ -208,7 +208,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_cards"),
         sa.UniqueConstraint("note_id", "template", name="uq_cards_note_id_template"),
     )
-    op.create_index("ix_cards_phase_due", "cards", ["phase", "due"])
+    op.create_index(
+        "ix_cards_phase_due_suspended_buried_until",
+        "cards",
+        ["phase", "due", "suspended", "buried_until"],
+    )
     op.create_table(
         "review_logs",
         sa.Column("id", sa.Integer(), nullable=False),
