@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from corpus.errors import LanguageError
 
@@ -182,3 +182,20 @@ def _refuse_mixed(source: str, code: str, sample: Sequence[str]) -> None:
         f"({letters_by_language[code] / total:.0%}) and {language_name(other)} "
         f"({other_letters / total:.0%}); load each language as its own document",
     )
+
+
+_RTL_LANGUAGES = frozenset(
+    {"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "nqo", "ps", "sd", "syr", "ug", "ur", "yi"}
+)
+_RTL_SCRIPTS = frozenset({"adlm", "arab", "hebr", "nkoo", "rohg", "syrc", "thaa"})
+
+
+def text_direction(lang: str) -> Literal["ltr", "rtl"]:
+    """The writing direction of a language tag: "rtl" for Arabic, Hebrew, Persian, Urdu...
+    and for tags naming a right-to-left script (e.g. "pa-Arab"), else "ltr"."""
+    subtags = lang.replace("_", "-").lower().split("-")
+    if any(tag in _RTL_SCRIPTS for tag in subtags[1:]):
+        return "rtl"
+    if any(len(tag) == 4 and tag.isalpha() for tag in subtags[1:]):
+        return "ltr"  # an explicit non-RTL script such as "az-Latn"
+    return "rtl" if subtags[0] in _RTL_LANGUAGES else "ltr"

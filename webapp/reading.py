@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.exceptions import BadRequest, NotFound
 
+from corpus.language import text_direction
 from webapp.models import (
     Alignment,
     Article,
@@ -32,12 +33,11 @@ from webapp.pairs import find_article
 from webapp.preferences import Languages
 
 PAGE_ROWS = 40
-RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "sd", "ug", "yi", "dv", "ku"})
 
 
 def direction(lang: str) -> str:
     """The writing direction of a language, for `dir` attributes."""
-    return "rtl" if lang.split("-")[0] in RTL_LANGUAGES else "ltr"
+    return text_direction(lang)
 
 
 @dataclass(frozen=True)
