@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from webapp.models import Card, Link, LinkSentence, Note
+from webapp.models import Alignment, Card, Link, LinkSentence, Note, Version
 from webapp.reading import direction, mark_phrases
 
 
@@ -41,22 +41,15 @@ class Face:
     missing: bool
 
 
-def _sides(link: Link | None, note: Note) -> tuple[list[str], list[str]]:
-    """The learning- and helper-language sentences of the note's aligned pair."""
-    if link is None:
-        return [], []
-    learn_side = "source" if link.alignment.source_version.lang == note.learn_lang else "target"
-    members = sorted(link.members, key=lambda m: m.sentence.position)
-    learn = [m.sentence.text for m in members if m.side == learn_side]
-    help_ = [m.sentence.text for m in members if m.side != learn_side]
-    return learn, help_
-
-
 def summary(note: Note) -> str:
     """The note's learning-language text in one line, for lists."""
     if note.kind == "word":
         return f"{note.phrase} — {note.sentence.text if note.sentence else ''}".strip(" —")
-    return " ".join(_sides(note.link, note)[0])
+    link = note.link
+    if link is None:
+        return ""
+    source = link.alignment.source_version.lang
+    return " ".join(_split(link, "source" if source == note.learn_lang else "target")[0])
 
 
 def _plain(lang: str, sentences: list[str]) -> Text:
@@ -74,17 +67,28 @@ def _with_phrase(lang: str, text: str, phrase: str, *, blank: bool) -> Text:
 
 
 def face(session: Session, card: Card) -> Face:
-    """Front and back of a card as the review screen shows them."""
+    """Front and back of a card as the review screen shows them.
+
+    The pair comes out of its paragraph group, which the context needs anyway: six small
+    queries in all, because this runs for every card shown."""
     note = session.scalars(
         select(Note)
         .where(Note.id == card.note_id)
-        .options(
-            selectinload(Note.sentence),
-            selectinload(Note.link).selectinload(Link.members).selectinload(LinkSentence.sentence),
-        )
+        .options(selectinload(Note.sentence), selectinload(Note.link))
     ).one()
-    link = note.link
-    learn, help_ = _sides(link, note)
+    learn: list[str] = []
+    help_: list[str] = []
+    context = None
+    if note.link is not None:
+        learn_side = _learn_side(session, note.link, note.learn_lang)
+        group = _group(session, note.link)
+        own = next(link for link in group if link.id == note.link_id)
+        learn, help_ = _split(own, learn_side)
+        around = [_split(link, learn_side) for link in group]
+        context = (
+            _plain(note.learn_lang, [t for mine, _ in around for t in mine]),
+            _plain(note.help_lang, [t for _, theirs in around for t in theirs]),
+        )
     if note.kind == "word" and note.sentence is not None:
         learn = [note.sentence.text]
     learn_text, help_text = _plain(note.learn_lang, learn), _plain(note.help_lang, help_)
@@ -98,25 +102,34 @@ def face(session: Session, card: Card) -> Face:
         front, back = help_text, learn_text
     else:
         front, back = learn_text, help_text
-    return Face(
-        card.template, front, back, hint, note.meaning, _context(session, link, note), not learn
+    return Face(card.template, front, back, hint, note.meaning, context, not learn)
+
+
+def _learn_side(session: Session, link: Link, learn_lang: str) -> str:
+    """Which side of the link's alignment ("source" or "target") is the learning language."""
+    source_lang = session.scalar(
+        select(Version.lang)
+        .join(Alignment, Alignment.source_version_id == Version.id)
+        .where(Alignment.id == link.alignment_id)
+    )
+    return "source" if source_lang == learn_lang else "target"
+
+
+def _group(session: Session, link: Link) -> list[Link]:
+    """The links of the aligned paragraph group the pair sits in, with their sentences."""
+    return list(
+        session.scalars(
+            select(Link)
+            .where(Link.alignment_id == link.alignment_id, Link.paragraph == link.paragraph)
+            .order_by(Link.position)
+            .options(selectinload(Link.members).selectinload(LinkSentence.sentence))
+        )
     )
 
 
-def _context(session: Session, link: Link | None, note: Note) -> tuple[Text, Text] | None:
-    """The whole aligned paragraph group the pair sits in, in both languages."""
-    if link is None:
-        return None
-    group = session.scalars(
-        select(Link)
-        .where(Link.alignment_id == link.alignment_id, Link.paragraph == link.paragraph)
-        .order_by(Link.position)
-        .options(selectinload(Link.members).selectinload(LinkSentence.sentence))
-    ).all()
-    learn: list[str] = []
-    help_: list[str] = []
-    for other in group:
-        mine, theirs = _sides(other, note)
-        learn += mine
-        help_ += theirs
-    return _plain(note.learn_lang, learn), _plain(note.help_lang, help_)
+def _split(link: Link, learn_side: str) -> tuple[list[str], list[str]]:
+    members = sorted(link.members, key=lambda m: m.sentence.position)
+    return (
+        [m.sentence.text for m in members if m.side == learn_side],
+        [m.sentence.text for m in members if m.side != learn_side],
+    )
