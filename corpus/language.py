@@ -8,6 +8,7 @@ languages lingua does not know.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Sequence
 from functools import cache
@@ -190,6 +191,7 @@ _RTL_LANGUAGES = frozenset(
 _RTL_SCRIPTS = frozenset({"adlm", "arab", "hebr", "nkoo", "rohg", "syrc", "thaa"})
 
 
+@functools.cache
 def text_direction(lang: str) -> Literal["ltr", "rtl"]:
     """The writing direction of a language tag: "rtl" for Arabic, Hebrew, Persian, Urdu...
     and for tags naming a right-to-left script (e.g. "pa-Arab"), else "ltr"."""

@@ -302,6 +302,7 @@ class _Context:
         self._used_revlog_ids: set[int] = set()
         self._next_revlog_id: dict[int, int] = {}
         self._days: dict[int, tuple[int, int]] = {}
+        self._last_day: tuple[float, int, int] | None = None
 
     def day(self, timestamp: float) -> tuple[int, int]:
         """Anki's day number of the learner's day containing `timestamp` (days since the
@@ -311,6 +312,9 @@ class _Context:
         falls inside an epoch-aligned 15-minute slot: the answer is cached per slot, which
         keeps the many calls of a large export cheap.
         """
+        last = self._last_day
+        if last is not None and last[0] <= timestamp < last[1]:
+            return last[2], last[1]  # answers come in runs on the same day
         slot = int(timestamp) // 900
         known = self._days.get(slot)
         if known is None:
@@ -319,6 +323,7 @@ class _Context:
             day = learner_date(start, self.zone, self.day_starts_at)
             known = ((day - _COLLECTION_CREATED.date()).days, int(end.timestamp()))
             self._days[slot] = known
+            self._last_day = (start.timestamp(), known[1], known[0])
         return known
 
     def revlog_id(self, timestamp: float) -> int:
@@ -509,21 +514,27 @@ def _escape(text: str) -> str:
     """
     if not _NEEDS_ESCAPING.search(text):
         return text
-    return (
-        text.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&quot;")
-        .replace("'", "&#x27;")
-        .replace("{", "&#123;")
-        .replace("}", "&#125;")
-        .replace("[", "&#91;")
-        .replace("]", "&#93;")
-        .replace("\r\n", "\n")
-        .replace("\r", "\n")
-        .replace("\n", "<br>")
-        .replace("\x1f", " ")  # Anki's field separator
-    )
+    return _NEEDS_ESCAPING.sub(_escaped_character, text.replace("\r\n", "\n"))
+
+
+_ESCAPES = {
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    '"': "&quot;",
+    "'": "&#x27;",
+    "{": "&#123;",
+    "}": "&#125;",
+    "[": "&#91;",
+    "]": "&#93;",
+    "\r": "<br>",
+    "\n": "<br>",
+    "\x1f": " ",  # Anki's field separator
+}
+
+
+def _escaped_character(match: re.Match[str]) -> str:
+    return _ESCAPES[match.group()]
 
 
 def _escape_in_cloze(text: str) -> str:
