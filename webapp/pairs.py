@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.exceptions import BadRequest, NotFound
 
-from webapp.models import Alignment, Article, Link, LinkSentence, Sentence
+from webapp.models import Alignment, Article, Link, LinkSentence, Sentence, Version
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,12 @@ def find_alignment(
         raise NotFound(
             f"article {article.slug!r} has no {' or '.join(missing)} version (it has: {have})"
         )
-    src, tgt = by_lang[source_lang], by_lang[target_lang]
-    for a, b, flipped in ((src, tgt, False), (tgt, src, True)):
+    return alignment_between(session, by_lang[source_lang], by_lang[target_lang])
+
+
+def alignment_between(session: Session, first: Version, second: Version) -> tuple[Alignment, bool]:
+    """The alignment of two versions, and whether it is stored the other way round."""
+    for a, b, flipped in ((first, second, False), (second, first, True)):
         alignment = session.scalar(
             select(Alignment).where(
                 Alignment.source_version_id == a.id, Alignment.target_version_id == b.id
@@ -63,7 +67,7 @@ def find_alignment(
         )
         if alignment is not None:
             return alignment, flipped
-    raise NotFound(f"{source_lang} and {target_lang} of {article.slug!r} are not aligned yet")
+    raise NotFound(f"{first.lang} and {second.lang} are not aligned yet")
 
 
 def aligned_rows(session: Session, key: str, source_lang: str, target_lang: str) -> list[PairRow]:

@@ -29,7 +29,7 @@ from webapp.models import (
     Version,
     utcnow,
 )
-from webapp.pairs import find_article
+from webapp.pairs import alignment_between, find_article
 from webapp.preferences import Languages
 
 PAGE_ROWS = 40
@@ -158,20 +158,8 @@ def open_reading(
     help_version = versions[help_lang] if help_lang else None
     alignment, flipped = None, False
     if help_version is not None:
-        alignment, flipped = _alignment(session, learn_version, help_version)
+        alignment, flipped = alignment_between(session, learn_version, help_version)
     return Reading(article, learn_version, help_version, alignment, flipped)
-
-
-def _alignment(session: Session, learn: Version, help_: Version) -> tuple[Alignment, bool]:
-    for a, b, flipped in ((learn, help_, False), (help_, learn, True)):
-        alignment = session.scalar(
-            select(Alignment).where(
-                Alignment.source_version_id == a.id, Alignment.target_version_id == b.id
-            )
-        )
-        if alignment is not None:
-            return alignment, flipped
-    raise NotFound(f"{learn.lang} and {help_.lang} are not aligned yet")
 
 
 def page(session: Session, reading: Reading, start: int = 0, limit: int | None = None) -> Page:

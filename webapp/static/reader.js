@@ -1,13 +1,13 @@
 // The reader's behaviour: highlight a sentence's counterpart, pin it, move with the keyboard,
 // hide and reveal translations, load more rows as the learner scrolls, remember the position,
 // and make cards from sentences and selected words. Without it the page still reads.
+import { announcer, postJson } from "./net.js";
+
 const reader = document.querySelector(".reader");
 const rows = document.getElementById("rows");
 const toolbar = document.getElementById("toolbar");
-const status = document.getElementById("status");
 const wordDialog = document.getElementById("word-card-dialog");
 const shortcutsDialog = document.getElementById("shortcuts-dialog");
-const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const { article, learn, help } = reader.dataset;
 
 let current = null; // the sentence the keyboard is on
@@ -20,20 +20,12 @@ const sentencesOf = (link) => reader.querySelectorAll(`.s[data-link="${CSS.escap
 const learnSentences = () =>
   [...reader.querySelectorAll('.s[data-side="l"]')].filter((s) => s.offsetParent !== null);
 
-function say(message) {
-  status.textContent = message;
-  clearTimeout(say.timer);
-  say.timer = setTimeout(() => (status.textContent = ""), 3000);
-}
+const say = announcer(document.getElementById("status"));
 
+// The reader's posts either succeed or throw with the server's message.
 async function post(url, body) {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
-    body: JSON.stringify(body),
-  });
-  const data = await response.json().catch(() => ({ error: response.statusText }));
-  if (!response.ok) throw new Error(data.error || response.statusText);
+  const { ok, data } = await postJson(url, body);
+  if (!ok) throw new Error(data.error);
   return data;
 }
 

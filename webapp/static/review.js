@@ -1,28 +1,13 @@
 // The review screen's keyboard and fetch behaviour: reveal, answer, undo, without reloading.
 // Without this script the page still works through its links and forms.
+import { announcer, postJson as post } from "./net.js";
+
 const root = document.getElementById("review");
-const status = document.getElementById("status");
-const csrf = document.querySelector('meta[name="csrf-token"]').content;
+const say = announcer(document.getElementById("status"));
 let shownAt = performance.now();
 let busy = false;
 
 const card = () => root.querySelector(".flashcard");
-
-function say(message) {
-  status.textContent = message;
-  clearTimeout(say.timer);
-  say.timer = setTimeout(() => (status.textContent = ""), 3000);
-}
-
-async function post(url, body) {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
-    body: JSON.stringify(body),
-  });
-  const data = await response.json().catch(() => ({ error: response.statusText }));
-  return { ok: response.ok, status: response.status, data };
-}
 
 async function loadNext() {
   const response = await fetch(root.dataset.cardUrl, { headers: { Accept: "text/html" } });
