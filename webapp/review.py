@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 from werkzeug.exceptions import BadRequest, Conflict, NotFound
 
@@ -112,19 +112,24 @@ def _available(now: datetime) -> Any:
     )
 
 
+_UNDO = aliased(ReviewLog)
+# Built once: this runs for every card shown, and building the statement costs more than the
+# query does.
+_DONE_SINCE = (
+    select(ReviewLog.phase_before, func.count())
+    .where(
+        ReviewLog.kind == "review",
+        ReviewLog.reviewed_at >= bindparam("start", type_=ReviewLog.reviewed_at.type),
+        ~select(_UNDO.id).where(_UNDO.undoes_id == ReviewLog.id).exists(),
+    )
+    .group_by(ReviewLog.phase_before)
+)
+
+
 def _done_today(session: Session, start: datetime) -> tuple[int, int]:
     """Answers given since the day started that were not undone: (new cards, reviews)."""
-    undo = aliased(ReviewLog)
-    kept = (
-        select(ReviewLog.phase_before, func.count())
-        .where(
-            ReviewLog.kind == "review",
-            ReviewLog.reviewed_at >= start,
-            ~select(undo.id).where(undo.undoes_id == ReviewLog.id).exists(),
-        )
-        .group_by(ReviewLog.phase_before)
-    )
-    done: dict[str, int] = {phase: count for phase, count in session.execute(kept)}
+    rows = session.execute(_DONE_SINCE, {"start": start})
+    done: dict[str, int] = {phase: count for phase, count in rows}
     return done.get(Phase.NEW.value, 0), done.get(Phase.REVIEW.value, 0)
 
 
