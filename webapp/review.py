@@ -133,12 +133,11 @@ def _done_today(session: Session, start: datetime) -> tuple[int, int]:
     return done.get(Phase.NEW.value, 0), done.get(Phase.REVIEW.value, 0)
 
 
-def _limited_count(session: Session, condition: Any, limit: int) -> int:
-    """How many cards match, counting no further than `limit` (cheap on a big collection)."""
-    if limit <= 0:
-        return 0
-    inner = select(Card.id).where(condition).limit(limit).subquery()
-    return session.scalar(select(func.count()).select_from(inner)) or 0
+def _limited_count(condition: Any, limit: int) -> Any:
+    """How many cards match, counting no further than `limit` (cheap on a big collection),
+    as a scalar subquery."""
+    inner = select(Card.id).where(condition).limit(max(limit, 0)).subquery()
+    return select(func.count()).select_from(inner).scalar_subquery()
 
 
 class Queue:
@@ -159,12 +158,15 @@ class Queue:
         self.new_limit = settings.new_per_day - new_done
 
     def counts(self) -> Counts:
-        """What is left today (the numbers the review screen shows)."""
-        return Counts(
-            _limited_count(self.session, self.learning, 10_000),
-            _limited_count(self.session, self.review, self.review_limit),
-            _limited_count(self.session, self.new, self.new_limit),
-        )
+        """What is left today (the numbers the review screen shows), in one query."""
+        learning, reviews, new = self.session.execute(
+            select(
+                _limited_count(self.learning, 10_000),
+                _limited_count(self.review, self.review_limit),
+                _limited_count(self.new, self.new_limit),
+            )
+        ).one()
+        return Counts(learning, reviews, new)
 
     def next_card(self) -> Card | None:
         """Due learning cards first, then reviews, then new cards within the daily limits,
