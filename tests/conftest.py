@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from playwright.sync_api import Browser, sync_playwright
 
 from corpus.embed import Encoder, load_encoder
 from corpus.ingest import load_document
 from corpus.model import Document
+from tests.browser import launch_chromium
 from webapp import create_app
 from webapp.db import get_engine, upgrade_database
 
@@ -69,3 +71,12 @@ OTHER_ARTICLE = SEEDS / "004_bf70c1f2b191f604.txt"
 def seed_docs() -> dict[str, Document]:
     """The four translations of the seed article, loaded through the real pipeline."""
     return {lang: load_document(path) for lang, path in SEED_FILES.items()}
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium, headless, shared by a module of browser tests."""
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()

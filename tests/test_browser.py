@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.browser import launch_chromium, serve
+from tests.browser import serve
 from webapp import create_app, seed, store
 from webapp.db import get_engine
 from webapp.models import Article, Note, Version
@@ -102,15 +102,6 @@ def server(live_app: Flask) -> Iterator[str]:
     """The base URL of the app served by waitress."""
     with serve(live_app) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    """Debian's Chromium, headless, shared by the module."""
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 @dataclass

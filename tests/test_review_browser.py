@@ -22,12 +22,11 @@ from playwright.sync_api import (
     Request,
     ViewportSize,
     expect,
-    sync_playwright,
 )
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.browser import launch_chromium, serve
+from tests.browser import serve
 from tests.test_reviewer import Deck, load_review_deck, show_first
 from webapp import create_app
 from webapp.db import get_engine, upgrade_database
@@ -69,15 +68,6 @@ def live(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[L
     with serve(app) as url:
         yield Live(app, url, deck)
     get_engine(app).dispose()
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    """Debian's Chromium, headless, shared by the module."""
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 @dataclass

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from corpus.embed import Encoder, load_encoder
@@ -394,8 +394,3 @@ def save_alignment(
     alignment.flagged = sum(1 for x in result.sentences if x.flagged)
     session.flush()
     return alignment
-
-
-def article_count(session: Session) -> int:
-    """How many articles are stored."""
-    return session.scalar(select(func.count()).select_from(Article)) or 0
