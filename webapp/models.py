@@ -87,6 +87,9 @@ class Version(Base):
     checksum: Mapped[str] = mapped_column(String(64))
     title: Mapped[str | None] = mapped_column(Text)
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The learner's corrections to the cleaner, as JSON {"restore": [line, ...], "remove": [...]}
+    # (1-based line numbers of the decoded text), applied again when the same file comes back.
+    overrides: Mapped[str] = mapped_column(Text, default="")
 
     article: Mapped[Article] = relationship(back_populates="versions")
     paragraphs: Mapped[list[Paragraph]] = relationship(
@@ -140,6 +143,8 @@ class Paragraph(Base):
     version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     role: Mapped[str] = mapped_column(String(16))
+    # The chapter the paragraph belongs to (0 for a single-section text such as a web page).
+    section: Mapped[int] = mapped_column(Integer, default=0)
 
     version: Mapped[Version] = relationship(back_populates="paragraphs")
     sentences: Mapped[list[Sentence]] = relationship(
@@ -220,6 +225,8 @@ class Link(Base):
     paragraph: Mapped[int] = mapped_column(Integer)
     score: Mapped[float] = mapped_column(Float)
     flagged: Mapped[bool] = mapped_column()
+    # Made or changed by the learner in the alignment editor: kept when the pair is realigned.
+    manual: Mapped[bool] = mapped_column(default=False)
 
     alignment: Mapped[Alignment] = relationship(back_populates="links")
     members: Mapped[list[LinkSentence]] = relationship(
@@ -307,6 +314,12 @@ class Note(Base):
     phrase: Mapped[str] = mapped_column(Text, default="")
     meaning: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the note's exported text last changed (its Anki note mtime): set on creation and on
+    # every edit of its text or of the pair it shows.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Why the learner should look at this note, such as its aligned pair being removed by an
+    # alignment edit; empty when all is well.
+    needs_review: Mapped[str] = mapped_column(Text, default="")
 
     article: Mapped[Article] = relationship()
     link: Mapped[Link | None] = relationship()
@@ -400,3 +413,76 @@ class ReadingPosition(Base):
     sentence_id: Mapped[int | None] = mapped_column(ForeignKey("sentences.id", ondelete="SET NULL"))
     position: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AlignmentEdit(Base):
+    """One change the learner made in the alignment editor, with the pair's links as they were
+    before it (JSON), so that the change can be undone exactly, several steps back."""
+
+    __tablename__ = "alignment_edits"
+    __table_args__ = (Index(None, "alignment_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alignment_id: Mapped[int] = mapped_column(ForeignKey("alignments.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(20))
+    summary: Mapped[str] = mapped_column(Text)
+    before: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ImportJob(Base):
+    """An import started in the browser: read and cleaned files awaiting the learner's
+    confirmation, then stored in the background. Its status and progress are what the page
+    polls; a failed job keeps its message and stores nothing."""
+
+    __tablename__ = "import_jobs"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('reading', 'preview', 'queued', 'running', 'warning', 'done', 'failed')",
+            name="status",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The article the files are translations of, when attaching to one.
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(10))
+    stage: Mapped[str] = mapped_column(Text, default="")
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    # Set when the learner chose to keep a translation the aligner doubts.
+    accept_doubtful: Mapped[bool] = mapped_column(default=False)
+    result_article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    files: Mapped[list[ImportFile]] = relationship(
+        back_populates="job",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="ImportFile.position",
+    )
+
+
+class ImportFile(Base):
+    """One file or pasted text of an import job: its decoded text, the language detected and
+    the one the learner confirmed, the learner's corrections to the cleaner, or why it failed."""
+
+    __tablename__ = "import_files"
+    __table_args__ = (UniqueConstraint("job_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("import_jobs.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text, default="")
+    detected_lang: Mapped[str] = mapped_column(String(8), default="")
+    lang_confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    lang: Mapped[str] = mapped_column(String(8), default="")
+    overrides: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+
+    job: Mapped[ImportJob] = relationship(back_populates="files")
