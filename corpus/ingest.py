@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,15 +108,21 @@ class PairAlignment:
 
 
 def align_article(
-    docs: Sequence[Document], vectors: Sequence[Vectors | None], model_note: str = ""
+    docs: Sequence[Document],
+    vectors: Sequence[Vectors | None],
+    model_note: str = "",
+    wanted: Callable[[int, int], bool] = lambda i, j: True,
 ) -> list[PairAlignment]:
-    """Align every pair of an article's versions directly (4 languages give 6 pairs).
+    """Align every pair of an article's versions directly (4 languages give 6 pairs), or the
+    pairs (i, j) for which `wanted(i, j)` is true.
 
     Each pair uses embeddings when the model is loaded and either covers both languages or
     visibly works on this pair; otherwise lengths and anchors, with a note saying why.
     """
     result = []
     for i, j in itertools.combinations(range(len(docs)), 2):
+        if not wanted(i, j):
+            continue
         va, vb, notes = pair_vectors(docs[i].lang, docs[j].lang, vectors[i], vectors[j], model_note)
         result.append(PairAlignment(i, j, align_documents(docs[i], docs[j], va, vb, notes)))
     return result

@@ -38,6 +38,7 @@ class Paragraph:
     role: Role
     text: str
     sentences: tuple[str, ...]
+    section: int = 0
 
 
 @dataclass(frozen=True)

@@ -54,14 +54,17 @@ def test_broken_toml_is_a_clear_error(tmp_path: Path) -> None:
 def test_the_manifest_overrides_automatic_grouping(app: Flask, tmp_path: Path) -> None:
     for path in [*SEED_FILES.values(), OTHER_ARTICLE]:
         shutil.copy(path, tmp_path / path.name)
-    # Deliberately wrong but allowed: the Italian seed with the unrelated German article.
+    # Deliberately wrong: the Italian seed with the unrelated German article. The alignment
+    # shows it, so the learner has to insist.
     manifest = write(
         tmp_path,
         f'[[article]]\nfiles = ["{SEED_FILES["it"].name}", "{OTHER_ARTICLE.name}"]\n',
     )
-    result = app.test_cli_runner().invoke(
-        cli, ["ingest", str(tmp_path), "--manifest", str(manifest)]
-    )
+    args = ["ingest", str(tmp_path), "--manifest", str(manifest)]
+    refused = app.test_cli_runner().invoke(cli, args)
+    assert refused.exit_code == 1
+    assert "does not look like a translation of the Italian version" in refused.output
+    result = app.test_cli_runner().invoke(cli, [*args, "--accept-doubtful"])
     assert result.exit_code == 0, result.output
     with app.app_context():
         articles = get_session().scalars(select(Article).order_by(Article.id)).all()

@@ -15,7 +15,20 @@ from typing import Any
 from flask import Flask, Response
 from flask_wtf.csrf import CSRFProtect
 
-from webapp import api, browse, db, errors, library, reader, reviewer, settings, stats
+from webapp import (
+    api,
+    browse,
+    db,
+    errors,
+    importer,
+    imports,
+    jobs,
+    library,
+    reader,
+    reviewer,
+    settings,
+    stats,
+)
 
 csrf = CSRFProtect()
 
@@ -47,12 +60,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     if test_config is not None:
         app.config.from_mapping(test_config)
+    # A request may carry several files (or pasted texts) of the per-file limit each; each file
+    # is then checked against the limit itself, with a message that names it.
+    request_limit = app.config["MAX_INGEST_BYTES"] * imports.MAX_FILES + 1024 * 1024
+    app.config.setdefault("MAX_CONTENT_LENGTH", request_limit)
+    app.config.setdefault("MAX_FORM_MEMORY_SIZE", request_limit)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = os.environ.get("TANDEM_SECRET_KEY") or _instance_secret_key(
             instance
         )
 
     db.init_app(app)
+    jobs.init_app(app)
     errors.init_app(app)
     app.register_blueprint(library.bp)
     app.register_blueprint(reader.bp)
@@ -61,6 +80,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(browse.bp)
     app.register_blueprint(settings.bp)
     app.register_blueprint(stats.bp)
+    app.register_blueprint(importer.bp)
     csrf.init_app(app)
     app.after_request(_set_security_headers)
     return app

@@ -45,17 +45,40 @@ def cli() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A TOML file whose [[article]] entries list files that are one article.",
 )
-def ingest(paths: tuple[Path, ...], lang: str | None, explain: bool, manifest: Path | None) -> None:
-    """Ingest text or HTML files, or folders of them: clean, detect languages, group
-    translations, split and align them, and store the result in one transaction."""
+@click.option(
+    "--article",
+    "article_key",
+    help="Add the files as translations of this stored article (id or slug).",
+)
+@click.option(
+    "--accept-doubtful",
+    is_flag=True,
+    help="Keep a file you placed (--article or --manifest) even if it barely aligns.",
+)
+def ingest(
+    paths: tuple[Path, ...],
+    lang: str | None,
+    explain: bool,
+    manifest: Path | None,
+    article_key: str | None,
+    accept_doubtful: bool,
+) -> None:
+    """Ingest text, Markdown, HTML or EPUB files, or folders of them: clean, detect languages,
+    group translations, split and align them, and store the result in one transaction."""
     if not paths and manifest is None:
         raise click.UsageError("name files or folders to ingest, or a --manifest")
+    if article_key and manifest:
+        raise click.UsageError("use --article or --manifest, not both")
     try:
         groups = read_manifest(manifest) if manifest else []
     except CorpusError as exc:
         raise click.ClickException(str(exc)) from None
     files = list(dict.fromkeys([*(p.resolve() for p in collect_files(paths)), *chain(*groups)]))
     session = seed.prepared_session()
+    try:
+        article = pairs.find_article(session, article_key) if article_key else None
+    except HTTPException as exc:
+        raise click.ClickException(exc.description or str(exc)) from None
     with click.progressbar(
         files, label="Reading", file=sys.stderr, item_show_func=lambda p: p.name if p else ""
     ) as bar:
@@ -65,8 +88,19 @@ def ingest(paths: tuple[Path, ...], lang: str | None, explain: bool, manifest: P
             lang=lang,
             max_bytes=current_app.config["MAX_INGEST_BYTES"],
             manifest=groups,
+            article=article,
+        )
+    if report.doubtful and not accept_doubtful:
+        session.rollback()
+        for doubt in report.doubtful:
+            click.echo(f"doubtful: {doubt}", err=True)
+        raise click.ClickException(
+            "nothing was stored: a file you placed in an article barely aligns with it and may "
+            "be a different text; check it, or run again with --accept-doubtful to keep it"
         )
     session.commit()
+    for doubt in report.doubtful:
+        click.echo(f"kept although doubtful: {doubt}", err=True)
     for problem in report.failed:
         click.echo(f"skipped {problem.source}: {problem.reason}", err=True)
     for note in report.notes:

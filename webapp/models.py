@@ -87,8 +87,8 @@ class Version(Base):
     checksum: Mapped[str] = mapped_column(String(64))
     title: Mapped[str | None] = mapped_column(Text)
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # The learner's corrections to the cleaner, as JSON {"restore": [line, ...], "remove": [...]}
-    # (1-based line numbers of the decoded text), applied again when the same file comes back.
+    # The learner's corrections to the cleaner when importing in the browser, as JSON
+    # {"restore": [line, ...], "remove": [...]} (1-based lines of the decoded text).
     overrides: Mapped[str] = mapped_column(Text, default="")
 
     article: Mapped[Article] = relationship(back_populates="versions")

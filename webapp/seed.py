@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 import corpus
-from webapp import db, store
+from webapp import db, imports, store
 from webapp.models import Setting
 
 SHIPPED_ARTICLES = Path(corpus.__file__).parent / "articles"
@@ -30,6 +30,8 @@ def prepared_session() -> Session:
     if app.extensions.get("tandem_prepared"):
         return session
     db.upgrade_database(app)
+    imports.mark_interrupted(session)
+    session.commit()
     if app.config["SEED_CORPUS"] and session.get(Setting, SEEDED) is None:
         store.ingest_files(
             session,

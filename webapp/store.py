@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 
 from corpus.embed import Encoder, load_encoder
 from corpus.errors import InputError
-from corpus.group import group_documents
+from corpus.group import group_documents, translation_doubt
 from corpus.ingest import CachedEmbedder, align_article, load_document
+from corpus.language import language_name
 from corpus.model import Alignment as AlignmentResult
 from corpus.model import Document, Role
 from corpus.model import Paragraph as DocParagraph
@@ -39,6 +40,30 @@ from webapp.models import (
 )
 
 TITLE_WORDS = 10
+# Progress of a long ingest: a stage a person can read, and the fraction of the work done.
+Progress = Callable[[str, float], None]
+
+
+def _no_progress(stage: str, fraction: float) -> None:
+    """The default progress callback: nobody is watching."""
+
+
+@dataclass(frozen=True)
+class Doubt:
+    """A document the learner said is a translation of an article, but that barely aligns with
+    one of its versions: most likely a different text. The learner decides whether to keep it."""
+
+    source: str
+    language: str
+    other_language: str
+    share: float
+
+    def __str__(self) -> str:
+        return (
+            f"{self.source} ({self.language}) does not look like a translation of the "
+            f"{self.other_language} version: "
+            f"{self.share:.0%} of the sentences found no clear counterpart"
+        )
 
 
 @dataclass
@@ -53,6 +78,7 @@ class IngestReport:
     notes: list[str] = field(default_factory=list)
     removed: dict[str, tuple[CleanerRemoval, ...]] = field(default_factory=dict)
     refused: set[str] = field(default_factory=set)
+    doubtful: list[Doubt] = field(default_factory=list)
 
 
 def ingest_files(
@@ -62,11 +88,13 @@ def ingest_files(
     lang: str | None = None,
     max_bytes: int,
     manifest: Sequence[Sequence[Path]] = (),
+    article: Article | None = None,
 ) -> IngestReport:
     """Load each file (a bad one is reported and skipped), then store what loaded.
 
     `files` may be a progress bar wrapping the list. `manifest` lists groups of resolved paths
-    that are one article each, whatever the automatic grouping would say.
+    that are one article each, whatever the automatic grouping would say; `article` makes every
+    new file a translation of that stored article instead.
     """
     report = IngestReport()
     docs: list[Document] = []
@@ -82,20 +110,28 @@ def ingest_files(
             docs.append(doc)
             report.removed[doc.source] = doc.removed
         loaded = model.result()
-    labels = _manifest_labels(docs, manifest, report)
+    groups = [[str(path) for path in group] for group in manifest]
+    labels = group_labels(docs, groups, report, "the manifest puts")
     docs = [doc for doc in docs if doc.source not in report.refused]
     if docs:
         if loaded.encoder is None:
             report.notes.append(f"aligned without embeddings: {loaded.reason}")
-        ingest_documents(session, docs, loaded.encoder, report, loaded.reason, labels)
+        ingest_documents(
+            session, docs, loaded.encoder, report, loaded.reason, labels, article=article
+        )
     return report
 
 
-def _manifest_labels(
-    docs: Sequence[Document], manifest: Sequence[Sequence[Path]], report: IngestReport
+def group_labels(
+    docs: Sequence[Document],
+    groups: Sequence[Sequence[str]],
+    report: IngestReport,
+    who: str,
 ) -> dict[str, str]:
-    """Label each document the manifest groups; refuse one that repeats a group's language."""
-    group_of = {str(path): k for k, group in enumerate(manifest) for path in group}
+    """Label each document a group (of sources) names; refuse one that repeats a group's
+    language. `who` starts the refusal, as in "the manifest puts it in one article with...".
+    """
+    group_of = {source: k for k, group in enumerate(groups) for source in group}
     labels: dict[str, str] = {}
     langs: dict[tuple[int, str], str] = {}
     for doc in docs:
@@ -106,14 +142,14 @@ def _manifest_labels(
             report.failed.append(
                 InputError(
                     doc.source,
-                    f"the manifest puts it in one article with {langs[key]}, which is "
-                    f"also in {doc.lang}: an article has one version per language",
+                    f"{who} it in one article with {langs[key]}, which is also in "
+                    f"{language_name(doc.lang)}: an article has one version per language",
                 )
             )
             report.refused.add(doc.source)
             continue
         langs[key] = doc.source
-        labels[doc.source] = f"manifest {group_of[doc.source]}"
+        labels[doc.source] = f"group {group_of[doc.source]}"
     return labels
 
 
@@ -124,12 +160,20 @@ def ingest_documents(
     report: IngestReport,
     model_note: str = "",
     labels: Mapping[str, str] | None = None,
+    *,
+    article: Article | None = None,
+    progress: Progress = _no_progress,
 ) -> None:
     """Store new and changed documents, group new ones into articles, and align what changed.
 
-    `labels` (source → label) puts new documents with the same label in one article.
+    `labels` (source → label) puts new documents with the same label in one article; `article`
+    puts every new document in that stored article. Documents placed by the learner (a label
+    or `article`) that barely align with their article are listed in `report.doubtful`: the
+    caller decides whether to keep them.
     """
     vectors = CachedEmbedder(encoder)
+    if article is not None:
+        docs = _refuse_present_languages(article, docs, report)
     new: list[Document] = []
     changed: list[tuple[Version, Document]] = []
     for doc in _unique_by_checksum(docs):
@@ -148,16 +192,70 @@ def ingest_documents(
         touched.setdefault(version.article_id, set()).add(version.id)
         report.updated.append(doc.source)
 
+    chosen = set(labels or ()) | ({doc.source for doc in new} if article is not None else set())
     if new:
-        placed = _place_new_documents(session, new, vectors, report, labels or {})
-        for article, versions in placed:
-            touched.setdefault(article.id, set()).update(v.id for v in versions)
+        progress("Embedding sentences", 0.1)
+        if article is not None:
+            # Embed before the first write: the model is the slow part, and SQLite has one writer.
+            vectors([*new, *(to_document(v) for v in article.versions)])
+            placed = [(article, [_add_version(session, article, doc) for doc in new])]
+            report.added.extend(doc.source for doc in new)
+        else:
+            placed = _place_new_documents(session, new, vectors, report, labels or {})
+        for stored, versions in placed:
+            touched.setdefault(stored.id, set()).update(v.id for v in versions)
     session.flush()
 
-    for article_id, version_ids in touched.items():
-        article = session.get_one(Article, article_id)
-        _realign(session, article, version_ids, vectors, model_note)
-        report.articles.append(article.slug)
+    for done, (article_id, version_ids) in enumerate(touched.items()):
+        progress("Aligning", 0.5 + 0.5 * done / len(touched))
+        stored = session.get_one(Article, article_id)
+        for saved, result in _realign(session, stored, version_ids, vectors, model_note):
+            _check_translation(saved, result, chosen, report)
+        report.articles.append(stored.slug)
+
+
+def _refuse_present_languages(
+    article: Article, docs: Sequence[Document], report: IngestReport
+) -> list[Document]:
+    """The documents that can join `article`: one per language it does not have yet (a stored
+    version of the same file counts as present, so re-attaching it is a no-op)."""
+    present = {v.lang: v.source for v in article.versions}
+    checksums = {v.checksum for v in article.versions}
+    accepted = []
+    for doc in docs:
+        if doc.lang in present and doc.checksum not in checksums:
+            report.failed.append(
+                InputError(
+                    doc.source,
+                    f"it is in {language_name(doc.lang)}, and the article already has its "
+                    f"{language_name(doc.lang)} version ({present[doc.lang]}): a translation "
+                    "must be in another language (or correct the detected language)",
+                )
+            )
+            report.refused.add(doc.source)
+            continue
+        present.setdefault(doc.lang, doc.source)
+        accepted.append(doc)
+    return accepted
+
+
+def _check_translation(
+    saved: Alignment, result: AlignmentResult, chosen: set[str], report: IngestReport
+) -> None:
+    """Note a learner-placed document that barely aligns with the other side of a pair (the
+    later version of the pair when the learner placed both)."""
+    share = translation_doubt(result)
+    if share is None:
+        return
+    for version, other in (
+        (saved.target_version, saved.source_version),
+        (saved.source_version, saved.target_version),
+    ):
+        if version.source in chosen:
+            report.doubtful.append(
+                Doubt(version.source, language_name(version.lang), language_name(other.lang), share)
+            )
+            return
 
 
 def _unique_by_checksum(docs: Sequence[Document]) -> list[Document]:
@@ -281,6 +379,7 @@ def _replace_content(session: Session, version: Version, doc: Document) -> None:
     for k, paragraph in enumerate(doc.paragraphs):
         row = old_paragraphs[k] if k < len(old_paragraphs) else Paragraph(version=version)
         row.position, row.role = k, paragraph.role.value
+        row.section = paragraph.section
         paragraphs.append(row)
     session.add_all(paragraphs)
 
@@ -311,7 +410,10 @@ def to_document(version: Version) -> Document:
     """Rebuild the corpus document of a stored version (for grouping and re-alignment)."""
     paragraphs = tuple(
         DocParagraph(
-            Role(p.role), " ".join(s.text for s in p.sentences), tuple(s.text for s in p.sentences)
+            Role(p.role),
+            " ".join(s.text for s in p.sentences),
+            tuple(s.text for s in p.sentences),
+            p.section,
         )
         for p in version.paragraphs
     )
@@ -326,15 +428,20 @@ def _realign(
     version_ids: set[int],
     embedder: CachedEmbedder,
     model_note: str,
-) -> None:
-    """Align every pair of the article's versions that involves a new or changed version."""
+) -> list[tuple[Alignment, AlignmentResult]]:
+    """Align every pair of the article's versions that involves a new or changed version, and
+    return what was stored with what the aligner found."""
     versions = sorted(article.versions, key=lambda v: v.id)
     docs = [to_document(v) for v in versions]
     vectors = embedder(docs)
-    for pair in align_article(docs, vectors, model_note):
+    saved = []
+    for pair in align_article(
+        docs, vectors, model_note, lambda i, j: bool({versions[i].id, versions[j].id} & version_ids)
+    ):
         source, target = versions[pair.source], versions[pair.target]
-        if source.id in version_ids or target.id in version_ids:
-            save_alignment(session, article, source, target, pair.alignment)
+        row = save_alignment(session, article, source, target, pair.alignment)
+        saved.append((row, pair.alignment))
+    return saved
 
 
 def save_alignment(
