@@ -15,7 +15,7 @@ from typing import Any
 from flask import Flask, Response
 from flask_wtf.csrf import CSRFProtect
 
-from webapp import api, browse, db, errors, library, reader, reviewer, settings, stats
+from webapp import alignedit, api, browse, db, errors, library, reader, reviewer, settings, stats
 
 csrf = CSRFProtect()
 
@@ -61,6 +61,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(browse.bp)
     app.register_blueprint(settings.bp)
     app.register_blueprint(stats.bp)
+    app.register_blueprint(alignedit.bp)
     csrf.init_app(app)
     app.after_request(_set_security_headers)
     return app
