@@ -88,7 +88,7 @@ def rows(tree: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
 
 def form_fields(tree: lxml.html.HtmlElement) -> dict[str, str]:
     """The hidden fields of the action form, as the browser would send them."""
-    form = one(tree, "//form[@class='actions']")
+    form = one(tree, "//form[@class='edit-form']")
     return {field.get("name"): field.get("value") for field in form.xpath(".//input")}
 
 
@@ -191,7 +191,7 @@ def test_the_fragment_holds_the_rows_and_the_form(corpus: Flask, client: FlaskCl
     tree = fragment(response)
     assert tree.xpath("//html") == [] and tree.xpath("//header") == []
     assert int(rows(tree)[0].get("data-pos")) == 3
-    assert one(tree, "//form[@class='actions']") is not None
+    assert one(tree, "//form[@class='edit-form']") is not None
 
 
 def test_hostile_text_is_escaped_in_the_editor(

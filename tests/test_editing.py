@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from itertools import count
+from itertools import count, pairwise
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from werkzeug.exceptions import BadRequest, Conflict
 from corpus.model import Alignment as AlignmentResult
 from corpus.model import Link as Bead
 from tests.test_reader import LINKEDIN, load_shipped_corpus
-from webapp import cardview, cards, editing, review, store
+from webapp import cards, cardview, editing, review, store
 from webapp.cli import cli
 from webapp.db import get_session
 from webapp.models import Alignment, Article, Link, LinkSentence, Note, Sentence
@@ -178,7 +178,7 @@ def assert_consistent(session: Session, pair: Pair) -> None:
     assert [row[1] for row in rows] == list(range(len(rows)))
     groups = [row[2] for row in rows]
     assert groups[0] == 0
-    assert all(b - a in (0, 1) for a, b in zip(groups, groups[1:], strict=False))
+    assert all(b - a in (0, 1) for a, b in pairwise(groups))
     assert [i for row in rows for i in row[6]] == list(pair.source)
     assert [i for row in rows for i in row[7]] == list(pair.target)
     assert all(row[6] or row[7] for row in rows)
@@ -188,9 +188,7 @@ def assert_consistent(session: Session, pair: Pair) -> None:
 
 
 def sentence_note(session: Session, pair: Pair, link_id: int, learn: str, help_: str) -> Note:
-    note, created = cards.create_card(
-        session, cards.CardRequest(link_id, "sentence", learn, help_)
-    )
+    note, created = cards.create_card(session, cards.CardRequest(link_id, "sentence", learn, help_))
     assert created
     session.commit()
     return note
@@ -725,4 +723,3 @@ def test_edits_survive_tandem_ingest_of_the_same_files(
     with app.app_context():
         assert links(get_session(), alignment.id) == edited
         assert edited[0][5] is True  # still manual
-

@@ -8,7 +8,7 @@ const holder = document.getElementById("screen");
 const say = announcer(document.getElementById("status"));
 let busy = false;
 
-const form = () => holder.querySelector("form.actions");
+const form = () => holder.querySelector("form.edit-form");
 const selected = () => holder.querySelector(".s.selected");
 const allSentences = () => [...holder.querySelectorAll(".link .s")];
 const linkOf = (s) => s.closest(".link");
@@ -105,7 +105,8 @@ async function act(action) {
   busy = true;
   const fields = form().elements;
   try {
-    const { ok, status, data } = await postJson(form().action, {
+    // getAttribute: the buttons are named "action", which hides the form's own property.
+    const { ok, status, data } = await postJson(form().getAttribute("action"), {
       action,
       version: Number(fields.version.value),
       sentence: fields.sentence.value ? Number(fields.sentence.value) : null,
