@@ -134,15 +134,18 @@ def load_window(session: Session, alignment_id: int, first: int, last: int) -> W
 
 
 def link_of(session: Session, alignment: Alignment, sentence_id: int) -> tuple[int, int]:
-    """The id and position of the link holding a sentence in this language pair."""
-    row = session.execute(
-        select(LINKS.c.id, LINKS.c.position)
+    """The id and position of the link holding a sentence in this language pair.
+
+    The alignment is picked out here rather than in SQL: given it, SQLite would walk all the
+    pair's links through its covering index instead of the sentence's few links."""
+    for link_id, position, alignment_id in session.execute(
+        select(LINKS.c.id, LINKS.c.position, LINKS.c.alignment_id)
         .join(MEMBERS, MEMBERS.c.link_id == LINKS.c.id)
-        .where(MEMBERS.c.sentence_id == sentence_id, LINKS.c.alignment_id == alignment.id)
-    ).first()
-    if row is None:
-        raise NotFound(f"sentence {sentence_id} is not in this language pair")
-    return row.id, row.position
+        .where(MEMBERS.c.sentence_id == sentence_id)
+    ):
+        if alignment_id == alignment.id:
+            return link_id, position
+    raise NotFound(f"sentence {sentence_id} is not in this language pair")
 
 
 def version(session: Session, alignment: Alignment) -> int:
