@@ -9,74 +9,32 @@ marks an Arabic sentence as having no counterpart with a button and takes it bac
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
-from tests.browser import serve
+from tests import test_browser
 from tests.test_alignedit import flag_links
-from tests.test_browser import WIDE, has_class, screenshot
+from tests.test_browser import Problems, has_class, screenshot
 from tests.test_reader import LINKEDIN
-from webapp import create_app, seed
 from webapp.db import get_engine
 
 DOUBTFUL = (5, 9)
+# The reader's browser fixtures, shared rather than repeated: the app on the shipped corpus
+# served by waitress, and a fresh page per test that records script and console errors.
+live_app, server = test_browser.live_app, test_browser.server
+page, problems = test_browser.page, test_browser.problems
 
 
-@pytest.fixture(scope="module")
-def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """The app on a fresh SQLite file seeded with the shipped corpus, with two it-de links
-    flagged doubtful (the seed article aligns without doubt)."""
-    root = tmp_path_factory.mktemp("editor-browser")
-    with pytest.MonkeyPatch.context() as patch:
-        for name in ("TANDEM_DATABASE_URL", "TANDEM_SECRET_KEY", "TANDEM_MAX_INGEST_BYTES"):
-            patch.delenv(name, raising=False)
-        patch.setenv("TANDEM_INSTANCE_PATH", str(root / "instance"))
-        app = create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": "editor-browser-tests",
-                "SEED_CORPUS": True,
-                "DATABASE_URL": f"sqlite:///{root / 'tandem.sqlite3'}",
-            }
-        )
-    with app.app_context():
-        session: Session = seed.prepared_session()
+@pytest.fixture(scope="module", autouse=True)
+def doubtful(live_app: Flask) -> None:
+    """Two it-de links flagged doubtful in the served app (the seed article aligns without
+    doubt), as the aligner flags links it is unsure of."""
+    with Session(get_engine(live_app)) as session:
         flag_links(session, LINKEDIN, DOUBTFUL)
         session.commit()
-    yield app
-    get_engine(app).dispose()
-
-
-@pytest.fixture(scope="module")
-def server(live_app: Flask) -> Iterator[str]:
-    with serve(live_app) as url:
-        yield url
-
-
-@pytest.fixture
-def errors() -> list[str]:
-    """Script errors and console errors (CSP violations among them) the page reports."""
-    return []
-
-
-@pytest.fixture
-def page(chromium: Browser, server: str, errors: list[str]) -> Iterator[Page]:
-    context = chromium.new_context(viewport=WIDE, base_url=server)
-    context.set_default_timeout(5000)
-    page = context.new_page()
-    page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
-
-    def console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(f"console: {message.text}")
-
-    page.on("console", console)
-    yield page
-    context.close()
 
 
 def selected_row(page: Page) -> tuple[str, int, int]:
@@ -87,7 +45,7 @@ def selected_row(page: Page) -> tuple[str, int, int]:
     return link, row.locator(".pane.first .s").count(), row.locator(".pane.second .s").count()
 
 
-def test_fix_a_pair_with_the_keyboard_undo_redo_and_read_it(page: Page, errors: list[str]) -> None:
+def test_fix_a_pair_with_the_keyboard_undo_redo_and_read_it(page: Page, problems: Problems) -> None:
     page.goto(f"/read/{LINKEDIN}?learn=it&help=de")
     page.get_by_role("link", name="Fix the alignment").click()
     expect(page).to_have_url(re.compile(rf"/read/{LINKEDIN}/align/it/de$"))
@@ -134,11 +92,11 @@ def test_fix_a_pair_with_the_keyboard_undo_redo_and_read_it(page: Page, errors: 
     )
     expect(page.locator(f'.s.flagged[data-link="{link}"]')).to_have_count(0)
     screenshot(page, "reader-after-merge")
-    assert errors == []
+    assert problems.errors == []
 
 
 def test_no_counterpart_by_button_then_ctrl_z_in_an_arabic_pair(
-    page: Page, errors: list[str]
+    page: Page, problems: Problems
 ) -> None:
     page.goto(f"/read/{LINKEDIN}/align/ar/it")
     expect(page.locator(".link .pane.first").first).to_have_attribute("dir", "rtl")
@@ -164,10 +122,10 @@ def test_no_counterpart_by_button_then_ctrl_z_in_an_arabic_pair(
     expect(page.locator(".link .s.selected")).to_have_attribute(
         "data-s", sentence.get_attribute("data-s") or ""
     )
-    assert errors == []
+    assert problems.errors == []
 
 
-def test_the_keys_walk_pairs_and_sentences(page: Page, errors: list[str]) -> None:
+def test_the_keys_walk_pairs_and_sentences(page: Page, problems: Problems) -> None:
     page.goto(f"/read/{LINKEDIN}/align/de/it")
     start = page.locator(".link.selected").get_attribute("data-pos")
     assert start == "0"
@@ -185,4 +143,4 @@ def test_the_keys_walk_pairs_and_sentences(page: Page, errors: list[str]) -> Non
     # The split select offers the other pane's sentences of the selected pair.
     options = page.locator(".edit-form select[name=other] option")
     expect(options).to_have_count(2 + page.locator(".link.selected .pane.second .s").count())
-    assert errors == []
+    assert problems.errors == []

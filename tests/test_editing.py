@@ -23,7 +23,7 @@ from flask.testing import FlaskCliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from werkzeug.exceptions import BadRequest, Conflict
 
 from corpus.model import Alignment as AlignmentResult
@@ -32,7 +32,7 @@ from tests.test_reader import LINKEDIN, load_shipped_corpus
 from webapp import cards, cardview, editing, review, store
 from webapp.cli import cli
 from webapp.db import get_session
-from webapp.models import Alignment, Article, Link, LinkSentence, Note, Sentence
+from webapp.models import Alignment, Article, Link, LinkSentence, Note
 
 START = datetime(2026, 3, 2, 9, tzinfo=UTC)
 GROUPS = (0, 1, 1, 2, 2, 3)
@@ -94,6 +94,13 @@ def pair(session: Session) -> Pair:
     return build_pair(session)
 
 
+@pytest.fixture
+def merged(session: Session, pair: Pair, clock: Iterator[datetime]) -> int:
+    """The pair with links 1 and 2 merged into a 2-2 link at position 1; returns its id."""
+    run(session, pair, clock, "merge", link_at(session, pair, 1))
+    return link_at(session, pair, 1)
+
+
 def run(
     session: Session, pair: Pair, clock: Iterator[datetime], operation: str, *args: Any, **kw: Any
 ) -> Any:
@@ -109,30 +116,26 @@ def run(
 
 def links(session: Session, alignment_id: int) -> list[tuple[Any, ...]]:
     """Every link of an alignment as plain values: id, position, group, score, flagged,
-    manual, source and target sentence ids in reading order."""
-    members: dict[int, dict[str, list[int]]] = {}
-    for link_id, side, sentence_id in session.execute(
-        select(LinkSentence.link_id, LinkSentence.side, Sentence.id)
-        .join(Sentence, Sentence.id == LinkSentence.sentence_id)
-        .join(Link, Link.id == LinkSentence.link_id)
-        .where(Link.alignment_id == alignment_id)
-        .order_by(Sentence.position)
-    ):
-        members.setdefault(link_id, {"source": [], "target": []})[side].append(sentence_id)
+    manual, source and target sentence ids in reading order (read through the models, not
+    through the code under test)."""
     return [
         (
-            row.id,
-            row.position,
-            row.paragraph,
-            row.score,
-            row.flagged,
-            row.manual,
-            tuple(members[row.id]["source"]),
-            tuple(members[row.id]["target"]),
+            link.id,
+            link.position,
+            link.paragraph,
+            link.score,
+            link.flagged,
+            link.manual,
+            tuple(s.id for s in link.source_sentences),
+            tuple(s.id for s in link.target_sentences),
         )
-        for row in session.execute(
-            select(Link).where(Link.alignment_id == alignment_id).order_by(Link.position)
-        ).scalars()
+        for link in session.scalars(
+            select(Link)
+            .where(Link.alignment_id == alignment_id)
+            .order_by(Link.position)
+            .options(selectinload(Link.source_sentences), selectinload(Link.target_sentences))
+            .execution_options(populate_existing=True)
+        )
     ]
 
 
@@ -211,6 +214,17 @@ def word_note(session: Session, pair: Pair, sentence_id: int, phrase: str) -> No
     return note
 
 
+def refused(
+    session: Session, pair: Pair, clock: Iterator[datetime], match: str, *operation: Any, **kw: Any
+) -> None:
+    """The operation is refused with a message matching `match`, and changes nothing."""
+    before = state(session, pair)
+    with pytest.raises(BadRequest, match=match):
+        run(session, pair, clock, *operation, **kw)
+    session.rollback()
+    assert state(session, pair) == before
+
+
 def one_one(*indexes: int) -> list[tuple[tuple[int, ...], tuple[int, ...], int]]:
     return [((k,), (k,), GROUPS[k]) for k in indexes]
 
@@ -263,11 +277,7 @@ def test_merging_across_paragraph_groups_joins_the_groups(
 def test_the_last_link_has_nothing_to_merge_with(
     session: Session, pair: Pair, clock: Iterator[datetime]
 ) -> None:
-    before = state(session, pair)
-    with pytest.raises(BadRequest, match="last pair"):
-        run(session, pair, clock, "merge", link_at(session, pair, 5))
-    session.rollback()
-    assert state(session, pair) == before
+    refused(session, pair, clock, "last pair", "merge", link_at(session, pair, 5))
 
 
 # Split ---------------------------------------------------------------------------------------
@@ -283,10 +293,8 @@ def test_best_division_follows_the_length_share() -> None:
 
 
 def test_split_divides_the_other_side_where_the_lengths_say(
-    session: Session, pair: Pair, clock: Iterator[datetime]
+    session: Session, pair: Pair, clock: Iterator[datetime], merged: int
 ) -> None:
-    run(session, pair, clock, "merge", link_at(session, pair, 1))
-    merged = link_at(session, pair, 1)
     run(session, pair, clock, "split", pair.source[1])
     assert shape(session, pair) == one_one(0, 1, 2, 3, 4, 5)
     assert link_at(session, pair, 1) == merged  # the first part keeps the id
@@ -294,23 +302,18 @@ def test_split_divides_the_other_side_where_the_lengths_say(
 
 
 def test_split_with_the_other_side_chosen_by_the_learner(
-    session: Session, pair: Pair, clock: Iterator[datetime]
+    session: Session, pair: Pair, clock: Iterator[datetime], merged: int
 ) -> None:
-    run(session, pair, clock, "merge", link_at(session, pair, 1))
     run(session, pair, clock, "split", pair.target[1], other=0)
     assert shape(session, pair)[1:3] == [((), (1,), 1), ((1, 2), (2,), 1)]
     assert_consistent(session, pair)
 
 
 def test_split_needs_a_sentence_after_the_cut(
-    session: Session, pair: Pair, clock: Iterator[datetime]
+    session: Session, pair: Pair, clock: Iterator[datetime], merged: int
 ) -> None:
-    run(session, pair, clock, "merge", link_at(session, pair, 1))
-    with pytest.raises(BadRequest, match="last German sentence of its pair"):
-        run(session, pair, clock, "split", pair.source[2])
-    session.rollback()
-    with pytest.raises(BadRequest, match="has 2 sentences, not 3"):
-        run(session, pair, clock, "split", pair.source[1], other=3)
+    refused(session, pair, clock, "last German sentence of its pair", "split", pair.source[2])
+    refused(session, pair, clock, "has 2 sentences, not 3", "split", pair.source[1], other=3)
 
 
 # Move ----------------------------------------------------------------------------------------
@@ -335,17 +338,11 @@ def test_move_the_last_sentence_to_the_next_link(
 
 
 def test_only_the_edge_sentences_of_a_side_move(
-    session: Session, pair: Pair, clock: Iterator[datetime]
+    session: Session, pair: Pair, clock: Iterator[datetime], merged: int
 ) -> None:
-    run(session, pair, clock, "merge", link_at(session, pair, 1))
-    with pytest.raises(BadRequest, match="only the last German sentence"):
-        run(session, pair, clock, "move", pair.source[1], "next")
-    session.rollback()
-    with pytest.raises(BadRequest, match="first pair"):
-        run(session, pair, clock, "move", pair.source[0], "previous")
-    session.rollback()
-    with pytest.raises(BadRequest, match="previous or the next"):
-        run(session, pair, clock, "move", pair.source[1], "sideways")
+    refused(session, pair, clock, "only the last German sentence", "move", pair.source[1], "next")
+    refused(session, pair, clock, "first pair", "move", pair.source[0], "previous")
+    refused(session, pair, clock, "previous or the next", "move", pair.source[1], "sideways")
 
 
 def test_a_link_left_empty_disappears_and_its_group_with_it(
@@ -379,10 +376,8 @@ def test_a_link_emptied_backwards_takes_its_group_along(
 
 
 def test_detach_the_first_sentence_of_a_side(
-    session: Session, pair: Pair, clock: Iterator[datetime]
+    session: Session, pair: Pair, clock: Iterator[datetime], merged: int
 ) -> None:
-    run(session, pair, clock, "merge", link_at(session, pair, 1))
-    merged = link_at(session, pair, 1)
     run(session, pair, clock, "detach", pair.source[1])
     assert shape(session, pair)[1:3] == [((1,), (), 1), ((2,), (1, 2), 1)]
     assert link_at(session, pair, 2) == merged
@@ -390,9 +385,8 @@ def test_detach_the_first_sentence_of_a_side(
 
 
 def test_detach_the_last_sentence_of_a_side(
-    session: Session, pair: Pair, clock: Iterator[datetime]
+    session: Session, pair: Pair, clock: Iterator[datetime], merged: int
 ) -> None:
-    run(session, pair, clock, "merge", link_at(session, pair, 1))
     run(session, pair, clock, "detach", pair.target[2])
     assert shape(session, pair)[1:3] == [((1, 2), (1,), 1), ((), (2,), 1)]
     assert_consistent(session, pair)
@@ -401,17 +395,14 @@ def test_detach_the_last_sentence_of_a_side(
 def test_detach_a_one_to_one_link(session: Session, pair: Pair, clock: Iterator[datetime]) -> None:
     run(session, pair, clock, "detach", pair.target[3])
     assert shape(session, pair)[3:5] == [((), (3,), 2), ((3,), (), 2)]
-    with pytest.raises(BadRequest, match="already has no counterpart"):
-        run(session, pair, clock, "detach", pair.target[3])
+    refused(session, pair, clock, "already has no counterpart", "detach", pair.target[3])
 
 
 def test_a_sentence_inside_a_side_cannot_be_detached(
-    session: Session, pair: Pair, clock: Iterator[datetime]
+    session: Session, pair: Pair, clock: Iterator[datetime], merged: int
 ) -> None:
     run(session, pair, clock, "merge", link_at(session, pair, 1))
-    run(session, pair, clock, "merge", link_at(session, pair, 1))
-    with pytest.raises(BadRequest, match="inside its pair"):
-        run(session, pair, clock, "detach", pair.source[2])
+    refused(session, pair, clock, "inside its pair", "detach", pair.source[2])
 
 
 # Undo and versions ---------------------------------------------------------------------------
@@ -468,9 +459,8 @@ def test_a_stale_version_is_refused_and_applies_nothing(
 
 
 def test_undo_after_the_pair_was_realigned_is_refused(
-    session: Session, pair: Pair, clock: Iterator[datetime]
+    session: Session, pair: Pair, clock: Iterator[datetime], merged: int
 ) -> None:
-    run(session, pair, clock, "merge", link_at(session, pair, 1))
     alignment = session.get_one(Alignment, pair.alignment_id)
     beads = tuple(Bead((k,), (k,), 0.8) for k in range(len(GROUPS)))
     result = AlignmentResult((), beads, GROUPS, "length")
@@ -566,10 +556,8 @@ def test_a_note_that_would_repeat_another_is_set_aside_and_flagged(
 
 
 def test_split_sends_each_note_to_the_part_that_holds_its_sentence(
-    session: Session, pair: Pair, clock: Iterator[datetime]
+    session: Session, pair: Pair, clock: Iterator[datetime], merged: int
 ) -> None:
-    run(session, pair, clock, "merge", link_at(session, pair, 1))
-    merged = link_at(session, pair, 1)
     german = sentence_note(session, pair, merged, "de", "it")
     italian = sentence_note(session, pair, merged, "it", "de")
     word = word_note(session, pair, pair.source[2], "Berufstätige")
@@ -615,9 +603,8 @@ def test_detach_takes_a_word_note_along_and_flags_it(
 
 
 def test_a_note_made_after_an_edit_survives_its_undo(
-    session: Session, pair: Pair, clock: Iterator[datetime]
+    session: Session, pair: Pair, clock: Iterator[datetime], merged: int
 ) -> None:
-    run(session, pair, clock, "merge", link_at(session, pair, 1))
     run(session, pair, clock, "split", pair.source[1])
     made = sentence_note(session, pair, link_at(session, pair, 2), "it", "de")
     run(session, pair, clock, "undo")
@@ -688,9 +675,8 @@ def test_edits_to_one_pair_leave_the_other_five_alone(
 
 
 def test_edits_survive_reingesting_the_same_documents(
-    session: Session, pair: Pair, clock: Iterator[datetime]
+    session: Session, pair: Pair, clock: Iterator[datetime], merged: int
 ) -> None:
-    run(session, pair, clock, "merge", link_at(session, pair, 1))
     run(session, pair, clock, "detach", pair.target[4])
     edited = state(session, pair)
     report = store.IngestReport()

@@ -101,7 +101,8 @@ class Row:
 @dataclass(frozen=True)
 class Screen:
     """Links `start` to `start + len(rows)` of `total`, the selected sentence and its row, the
-    alignment's version (which every action sends back) and its latest edits."""
+    alignment's version (which every action sends back), its latest edits, and where the
+    earlier and later pages start (None at either end)."""
 
     rows: tuple[Row, ...]
     start: int
@@ -110,15 +111,8 @@ class Screen:
     selected_row: Row | None
     version: int
     history: tuple[AlignmentEdit, ...]
-
-    @property
-    def next_start(self) -> int | None:
-        end = self.start + len(self.rows)
-        return end if end < self.total else None
-
-    @property
-    def previous_start(self) -> int | None:
-        return max(0, self.start - PAGE_LINKS) if self.start > 0 else None
+    previous_start: int | None
+    next_start: int | None
 
     @property
     def selected_pane(self) -> str:
@@ -156,17 +150,20 @@ def screen(session: Session, opened: Opened, start: int | None, selected: int | 
         items = _items(rows)
     chosen = items.get(selected) if selected is not None else None
     if chosen is None and rows:
-        first = rows[0]
-        chosen = ((first.first or first.second)[0], first)
+        chosen = ((rows[0].first or rows[0].second)[0], rows[0])
     total = session.scalar(select(func.count()).where(Link.alignment_id == alignment.id)) or 0
+    first = rows[0].position if rows else 0
+    end = first + len(rows)
     return Screen(
         rows,
-        rows[0].position if rows else 0,
+        first,
         total,
         chosen[0] if chosen else None,
         chosen[1] if chosen else None,
         editing.version(session, alignment),
         tuple(editing.history(session, alignment)),
+        max(0, first - PAGE_LINKS) if first > 0 else None,
+        end if end < total else None,
     )
 
 

@@ -663,10 +663,7 @@ def _quote(window: Window, sentence_id: int) -> str:
 def _bead_json(bead: Bead) -> dict[str, Any]:
     return {
         "id": bead.id,
-        "paragraph": bead.paragraph,
-        "score": bead.score,
-        "flagged": bead.flagged,
-        "manual": bead.manual,
+        **_columns(bead),
         "source": list(bead.source),
         "target": list(bead.target),
     }
