@@ -116,7 +116,7 @@ class Screen:
 
     @property
     def selected_pane(self) -> str:
-        """ "first" or "second": the pane of the selected sentence."""
+        """Which pane ("first" or "second") holds the selected sentence."""
         row = self.selected_row
         return "first" if row and self.selected in row.first else "second"
 

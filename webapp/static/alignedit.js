@@ -131,12 +131,15 @@ async function refresh() {
     say("The pairs could not be loaded again: reload the page.");
     return;
   }
+  // Keys pressed while the request ran may have moved the selection: keep where it is now.
+  const keep = selected() ? selected().dataset.s : sentence;
   holder.innerHTML = await response.text();
   const page = new URL(root.dataset.pageUrl, window.location.href);
   page.searchParams.set("start", holder.querySelector(".screen").dataset.start);
-  if (sentence) page.searchParams.set("sel", sentence);
+  if (keep) page.searchParams.set("sel", keep);
   window.history.replaceState(null, "", page.pathname + page.search);
-  select(holder.querySelector(".s.selected") || holder.querySelector(".link .s"));
+  const again = keep && holder.querySelector(`.s[data-s="${CSS.escape(keep)}"]`);
+  select(again || holder.querySelector(".s.selected") || holder.querySelector(".link .s"));
 }
 
 // Events --------------------------------------------------------------------------------------
