@@ -351,9 +351,7 @@ def undo(
     if [b.id for b in window.beads] != after:
         raise Conflict("this edit can no longer be undone: the pair has been aligned again since")
     saved = {state["id"]: state for state in data["notes"]}
-    restored = [
-        note for note in session.scalars(select(Note).where(Note.id.in_(list(saved)))).all()
-    ]
+    restored = list(session.scalars(select(Note).where(Note.id.in_(list(saved)))))
     since = [n for n in _notes_on(session, after) if n.id not in saved]
     old = tuple(_bead_from(item) for item in data["links"])
     origins = _park(session, [*restored, *since])
