@@ -16,6 +16,7 @@ from flask import Flask, Response
 from flask_wtf.csrf import CSRFProtect
 
 from webapp import (
+    alignedit,
     api,
     browse,
     db,
@@ -81,6 +82,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(settings.bp)
     app.register_blueprint(stats.bp)
     app.register_blueprint(importer.bp)
+    app.register_blueprint(alignedit.bp)
     csrf.init_app(app)
     app.after_request(_set_security_headers)
     return app

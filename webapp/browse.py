@@ -25,6 +25,7 @@ FILTERS = {
     "suspended": "Suspended",
     "buried": "Buried",
     "leech": "Leeches",
+    "flagged": "Needs review",
 }
 
 
@@ -50,6 +51,8 @@ def _query(q: str, state: str, now: datetime) -> Select[tuple[Card]]:
         query = query.where(Card.buried_until > now)
     elif state == "leech":
         query = query.where(Card.leech.is_(True))
+    elif state == "flagged":
+        query = query.where(Note.needs_review != "")
     return query
 
 
@@ -125,6 +128,18 @@ def delete(card_id: int) -> str | Response:
     cards.delete_card(session, card)
     session.commit()
     return redirect(url_for("browse.index"))
+
+
+@bp.post("/note/<int:note_id>/reviewed")
+def reviewed(note_id: int) -> Response:
+    """The learner looked at a note an alignment edit flagged and finds it right: clear the flag."""
+    session = seed.prepared_session()
+    note = session.get(Note, note_id)
+    if note is None:
+        raise NotFound(f"no note {note_id}")
+    note.needs_review = ""
+    session.commit()
+    return _back()
 
 
 @bp.route("/note/<int:note_id>/edit", methods=["GET", "POST"])
