@@ -14,9 +14,10 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from corpus.embed import Encoder, load_encoder
@@ -28,8 +29,10 @@ from corpus.model import Alignment as AlignmentResult
 from corpus.model import Document, Role
 from corpus.model import Paragraph as DocParagraph
 from corpus.model import Removal as CleanerRemoval
+from webapp import relink
 from webapp.models import (
     Alignment,
+    AlignmentEdit,
     Article,
     Link,
     LinkSentence,
@@ -37,6 +40,7 @@ from webapp.models import (
     Removal,
     Sentence,
     Version,
+    utcnow,
 )
 
 TITLE_WORDS = 10
@@ -488,16 +492,30 @@ def save_alignment(
                 LinkSentence(sentence_id=j, side="target") for j in key[1]
             ]
         row.position, row.paragraph = position, group
-        row.score, row.flagged = bead.score, bead.flagged
+        if not row.manual:  # the learner's judgement stands over the aligner's score
+            row.score, row.flagged = bead.score, bead.flagged
         links.append(row)
+    departures = relink.detach_notes(session, list(old.values()))
     for row in old.values():
         session.delete(row)
     alignment.links = links
     alignment.method = result.method
     alignment.notes = "\n".join(result.notes)
-    alignment.quality = (
-        round(sum(x.score for x in result.sentences) / len(links), 4) if links else 0.0
-    )
-    alignment.flagged = sum(1 for x in result.sentences if x.flagged)
+    alignment.quality = round(sum(x.score for x in links) / len(links), 4) if links else 0.0
+    alignment.flagged = sum(1 for x in links if x.flagged)
     session.flush()
+    now = utcnow()
+    relink.reattach_notes(session, alignment, departures, links, now)
+    if old:
+        _close_edit_history(session, alignment, now)
     return alignment
+
+
+def _close_edit_history(session: Session, alignment: Alignment, now: datetime) -> None:
+    """The editor's undo snapshots describe links that realignment replaced: retire them (kept,
+    so the pair's edit version never goes down and a stale editor page is refused)."""
+    session.execute(
+        update(AlignmentEdit)
+        .where(AlignmentEdit.alignment_id == alignment.id, AlignmentEdit.undone_at.is_(None))
+        .values(undone_at=now)
+    )
