@@ -20,20 +20,18 @@ from corpus.errors import InputError
 from corpus.group import semantic_similarity
 from corpus.language import detect_language, language_name
 from corpus.model import Alignment, Document, Paragraph
-from corpus.read import read_document_text
+from corpus.read import DEFAULT_MAX_BYTES, SUFFIXES, read_document_text
 from corpus.segment import split_sentences
 from corpus.structure import classify_paragraphs
 
-SUFFIXES = frozenset({".txt", ".text", ".md", ".html", ".htm"})
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 # For a language the model was not trained on, embeddings are used only when the document pair
 # shows them working: most sentences find a clearly similar counterpart.
 UNCOVERED_MIN_SIMILARITY = 0.55
 
 
 def collect_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files to ingest: given files as they are, folders searched recursively for text and HTML
-    (hidden files skipped), in a stable order."""
+    """Files to ingest: given files as they are, folders searched recursively for files of the
+    supported types (`corpus.read.SUFFIXES`; hidden files skipped), in a stable order."""
     for path in paths:
         if path.is_dir():
             yield from sorted(
