@@ -112,11 +112,6 @@ class Document:
         """All sentences of the document in reading order (the indexes links refer to)."""
         return tuple(s for p in self.paragraphs for s in p.sentences)
 
-    @property
-    def section_count(self) -> int:
-        """How many sections (chapters) the document's paragraphs fall into."""
-        return len({paragraph.section for paragraph in self.paragraphs})
-
 
 @dataclass(frozen=True)
 class Link:
