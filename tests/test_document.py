@@ -9,7 +9,7 @@ import pytest
 
 from corpus.clean import REMOVED_BY_YOU
 from corpus.errors import InputError
-from corpus.ingest import build_document, document_checksum, load_document
+from corpus.ingest import align_article, build_document, document_checksum, load_document
 from corpus.model import Corrections
 from corpus.read import read_document_text, read_upload
 from tests.books import build_epub, chapter
@@ -69,3 +69,37 @@ def test_a_books_paragraphs_know_their_chapter() -> None:
     ]
     assert doc.lang == "it"
     assert {p.section for p in doc.paragraphs} == {0, 1, 2}
+
+
+def seed_book(lang: str, offset: int, keep: set[int], heading: str) -> bytes:
+    """The seed article's body as an EPUB: four chapters under numbered headings, each chapter
+    opening with the book's running header."""
+    body = [p.text for p in load_document(SEED_FILES[lang]).paragraphs][offset:]
+    cuts = ((0, 5), (5, 10), (10, 15), (15, 21))
+    return build_epub(
+        [
+            chapter("<p>Tandem</p>", f"<h1>{heading} {k + 1}</h1>", *body[first:last])
+            for k, (first, last) in enumerate(cuts)
+            if k in keep
+        ]
+    )
+
+
+def test_two_books_align_chapter_by_chapter() -> None:
+    """From upload to alignment: the German edition lacks the third chapter."""
+    italian = seed_book("it", 0, {0, 1, 2, 3}, "Capitolo")
+    german = seed_book("de", 2, {0, 1, 3}, "Kapitel")
+    docs = [
+        build_document(name, read_upload(name, data, max_bytes=1_000_000))
+        for name, data in (("libro.epub", italian), ("buch.epub", german))
+    ]
+    assert [doc.lang for doc in docs] == ["it", "de"]
+    assert [r.reason for r in docs[0].removed] == ["repeated line"] * 3
+    [pair] = align_article(docs, [None, None])
+    chapters = [[p.section for p in doc.paragraphs for _ in p.sentences] for doc in docs]
+    german_chapter = {0: 0, 1: 1, 3: 2}
+    for link in pair.alignment.sentences:
+        source = {chapters[0][i] for i in link.source}
+        target = {chapters[1][j] for j in link.target}
+        assert not source or not target or {german_chapter[s] for s in source} == target
+        assert link.target == () or source != {2}
