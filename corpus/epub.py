@@ -67,7 +67,7 @@ def epub_chapters(source: str, data: bytes, *, max_bytes: int) -> list[list[str]
     _refuse_drm(source, archive, budget)
     chapters = []
     for chapter in _spine(source, archive, budget):
-        paragraphs = _chapter_paragraphs(budget.read(archive, chapter.path))
+        paragraphs = _chapter_paragraphs(source, chapter.path, budget.read(archive, chapter.path))
         if paragraphs:
             chapters.append(paragraphs)
     if not chapters:
@@ -276,17 +276,17 @@ def _xml_parser() -> etree.XMLParser:
     )
 
 
-def _chapter_paragraphs(data: bytes) -> list[str]:
+def _chapter_paragraphs(source: str, path: str, data: bytes) -> list[str]:
     """A chapter's paragraphs. Chapters are XHTML; one that is not well-formed (HTML entities
     such as &nbsp; are not, without the DTD) is read leniently as HTML, as reading systems
-    do."""
+    do, unless it is not text at all (encrypted without saying so, or damaged)."""
     try:
         root: etree._Element | None = etree.fromstring(data, parser=_xml_parser())
     except etree.XMLSyntaxError:
         root = None
     if root is None or next(root.iter(etree.Entity), None) is not None:
         # Entity references left unresolved (the DTD is never loaded) need HTML's table.
-        root = parse_html(_decode_chapter(data))
+        root = parse_html(_decode_chapter(source, path, data))
     if root is None:
         return []
     for element in root.iter():
@@ -295,10 +295,15 @@ def _chapter_paragraphs(data: bytes) -> list[str]:
     return body_paragraphs(root, _DROP)
 
 
-def _decode_chapter(data: bytes) -> str:
-    """EPUB content documents are UTF-8 or UTF-16 (with a byte-order mark)."""
+def _decode_chapter(source: str, path: str, data: bytes) -> str:
+    """EPUB content documents are UTF-8 or UTF-16 (with a byte-order mark); NUL bytes in
+    anything else mean ciphertext or a damaged file, whose decoding would be noise."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16", errors="replace")
+    if b"\x00" in data:
+        raise InputError(
+            source, f"the book's chapter {path} is not text: it is encrypted (DRM) or damaged"
+        )
     return data.decode("utf-8", errors="replace")
 
 

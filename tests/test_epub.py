@@ -256,3 +256,16 @@ def test_a_plain_zip_is_not_a_book() -> None:
     assert "no META-INF/container.xml" in refused(data)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert archive.namelist() == ["notes.txt"]
+
+
+def test_an_encrypted_chapter_without_encryption_xml_is_refused() -> None:
+    ciphertext = bytes((k * 131 + 7) % 256 for k in range(4096))
+    reason = refused(with_entries(**{"OEBPS__c0.xhtml": ciphertext}))
+    assert (
+        reason == "the book's chapter OEBPS/c0.xhtml is not text: it is encrypted (DRM) or damaged"
+    )
+
+
+def test_a_utf16_chapter_is_read() -> None:
+    data = build_epub([ONE.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")])
+    assert chapters(data)[0][0] == "Chapter One"
