@@ -1,4 +1,8 @@
-"""Paragraph-then-sentence alignment of two documents, by dynamic programming over beads.
+"""Section-, paragraph- then sentence-level alignment of two documents, by dynamic programming
+over beads. Chapters of two books are matched first, paragraphs inside matched chapters next,
+and sentences inside matched paragraphs last; an article has one section and starts with
+paragraphs. Links a learner fixed by hand are kept, and only the stretches between them are
+aligned again.
 
 A bead joins 0–3 consecutive units (paragraphs or sentences) of one side to 0–3 of the other.
 With embeddings, a bead scores like the best published aligners do: cosine similarity of the
@@ -12,15 +16,18 @@ aligned, and the path found there bounds a narrow band for the full-resolution p
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
 
 from corpus.anchors import Anchors, anchor_agreement, find_anchors
 from corpus.embed import Vectors
+from corpus.errors import AlignmentError
 from corpus.model import Alignment, Document, Link
 
 # Bead shapes (source units, target units). Paragraphs rarely merge more than two at a time.
@@ -51,6 +58,11 @@ _GC_PRIOR = {
 _GC_VARIANCE = 6.8
 _GC_ANCHOR_WEIGHT = 2.0
 GC_FLAG_BELOW = 0.15
+
+# Section alignment re-estimates the length ratio from matched sections (see _align_sections)
+# this many times at most, stopping when it moves by less than the tolerance (log scale).
+RATIO_PASSES = 3
+RATIO_TOLERANCE = 0.01
 
 # Above this many cells the full table is too slow in Python: go coarse-to-fine.
 _FULL_TABLE_CELLS = 6_000
@@ -399,67 +411,382 @@ def align_documents(
     src_vectors: Vectors | None,
     tgt_vectors: Vectors | None,
     notes: Sequence[str] = (),
+    *,
+    fixed: Sequence[Link] = (),
 ) -> Alignment:
-    """Align paragraphs, then the sentences inside each aligned paragraph group.
+    """Align sections (the chapters of two books), then paragraphs inside each aligned
+    section group, then the sentences inside each aligned paragraph group.
 
-    Pass both documents' sentence vectors (rows in `Document.sentences` order) to use
-    embeddings; pass None for either to use lengths and anchors only.
+    Sections are aligned first only when both documents have more than one; otherwise (every
+    article) paragraphs come first. Pass both documents' sentence vectors (rows in
+    `Document.sentences` order) to use embeddings; pass None for either to use lengths and
+    anchors only.
+
+    `fixed` holds sentence links the learner made by hand, monotonic and non-overlapping: each
+    appears in the result unchanged. Links with sentences on both sides cut the documents into
+    gaps, and each gap is aligned on its own by the same nested method, restricted to the
+    gap's sentences (a one-sided fixed link takes its sentence out of its gap). Paragraph
+    groups that share a paragraph across a cut are merged, so sentence links still lie in
+    exactly one paragraph link.
     """
-    src_sents, tgt_sents = src.sentences, tgt.sentences
     if src_vectors is None or tgt_vectors is None:
         src_vectors = tgt_vectors = None
-    src_units = Units.from_texts(src_sents, src_vectors)
-    tgt_units = Units.from_texts(tgt_sents, tgt_vectors)
-    src_knn = tgt_knn = None
-    if src_vectors is not None and tgt_vectors is not None:
-        src_knn = _neighbour_similarity(src_vectors, tgt_vectors)
-        tgt_knn = _neighbour_similarity(tgt_vectors, src_vectors)
-    ratio = max(sum(tgt_units.lengths), 1) / max(sum(src_units.lengths), 1)
-
-    src_paras = _paragraph_members(src)
-    tgt_paras = _paragraph_members(tgt)
-    paragraph_links = align_units(
-        src_units.merged(src_paras), tgt_units.merged(tgt_paras), PARAGRAPH_BEADS, ratio=ratio
-    )
-    sentence_links: list[Link] = []
-    groups: list[int] = []
-    for group, plink in enumerate(paragraph_links):
-        s_idx = [i for p in plink.source for i in src_paras[p]]
-        t_idx = [j for p in plink.target for j in tgt_paras[p]]
-        local = align_units(
-            _subset(src_units, s_idx),
-            _subset(tgt_units, t_idx),
-            SENTENCE_BEADS,
-            None if src_knn is None else src_knn[s_idx],
-            None if tgt_knn is None else tgt_knn[t_idx],
-            ratio,
-        )
-        one_sided = not s_idx or not t_idx
-        for link in local:
-            # A doubtful paragraph link makes every sentence link inside it doubtful, and a
-            # paragraph with no counterpart lends its own confidence to its sentences.
-            sentence_links.append(
-                Link(
-                    tuple(s_idx[i] for i in link.source),
-                    tuple(t_idx[j] for j in link.target),
-                    plink.score if one_sided else link.score,
-                    link.flagged or plink.flagged,
-                )
-            )
-            groups.append(group)
+    problem = _Problem.build(src, tgt, src_vectors, tgt_vectors)
+    _check_fixed(fixed, len(problem.src), len(problem.tgt))
+    pieces: list[_Piece] = []
+    for gap_src, gap_tgt, inside, after in _gaps(fixed, len(problem.src), len(problem.tgt)):
+        pieces += _insert_fixed(_align_span(problem, gap_src, gap_tgt), inside, problem)
+        if after is not None:
+            pieces.append(_fixed_piece(after, problem))
+    paragraph_links, sentence_links, groups = _assemble(pieces)
     method = "embeddings" if src_vectors is not None else "length"
     return Alignment(
         tuple(paragraph_links), tuple(sentence_links), tuple(groups), method, tuple(notes)
     )
 
 
-def _paragraph_members(doc: Document) -> list[list[int]]:
+@dataclass(frozen=True)
+class _Problem:
+    """What every level of one document pair's alignment shares: sentence units, their
+    margins, the pair's length ratio, and each paragraph's sentences and section."""
+
+    src: Units
+    tgt: Units
+    src_knn: Vectors | None
+    tgt_knn: Vectors | None
+    ratio: float
+    src_paragraphs: tuple[tuple[int, ...], ...]
+    tgt_paragraphs: tuple[tuple[int, ...], ...]
+    src_sections: tuple[int, ...]
+    tgt_sections: tuple[int, ...]
+
+    @cached_property
+    def src_paragraph_of(self) -> tuple[int, ...]:
+        """The paragraph of each source sentence."""
+        return tuple(k for k, members in enumerate(self.src_paragraphs) for _ in members)
+
+    @cached_property
+    def tgt_paragraph_of(self) -> tuple[int, ...]:
+        """The paragraph of each target sentence."""
+        return tuple(k for k, members in enumerate(self.tgt_paragraphs) for _ in members)
+
+    @classmethod
+    def build(
+        cls, src: Document, tgt: Document, src_vectors: Vectors | None, tgt_vectors: Vectors | None
+    ) -> _Problem:
+        """The problem of aligning two documents (vectors: both or neither)."""
+        src_units = Units.from_texts(src.sentences, src_vectors)
+        tgt_units = Units.from_texts(tgt.sentences, tgt_vectors)
+        src_knn = tgt_knn = None
+        if src_vectors is not None and tgt_vectors is not None:
+            src_knn = _neighbour_similarity(src_vectors, tgt_vectors)
+            tgt_knn = _neighbour_similarity(tgt_vectors, src_vectors)
+        ratio = max(sum(tgt_units.lengths), 1) / max(sum(src_units.lengths), 1)
+        return cls(
+            src_units,
+            tgt_units,
+            src_knn,
+            tgt_knn,
+            ratio,
+            _paragraph_members(src),
+            _paragraph_members(tgt),
+            tuple(p.section for p in src.paragraphs),
+            tuple(p.section for p in tgt.paragraphs),
+        )
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """A run of sentence links in reading order that lie in one paragraph group, with the
+    paragraphs of that group and its score; pieces sharing a paragraph are merged."""
+
+    src_paragraphs: frozenset[int]
+    tgt_paragraphs: frozenset[int]
+    link: Link
+    sentences: tuple[Link, ...]
+
+
+# A paragraph's sentences restricted to a gap: (paragraph index, sentence indexes).
+_Block = tuple[int, tuple[int, ...]]
+
+
+def _align_span(problem: _Problem, src_idx: Sequence[int], tgt_idx: Sequence[int]) -> list[_Piece]:
+    """Align the given sentences of each side: sections first when both sides span several,
+    then paragraphs, then sentences inside each paragraph group."""
+    src_blocks = _blocks(problem.src_paragraphs, src_idx)
+    tgt_blocks = _blocks(problem.tgt_paragraphs, tgt_idx)
+    src_sections = _by_section(src_blocks, problem.src_sections)
+    tgt_sections = _by_section(tgt_blocks, problem.tgt_sections)
+    if len(src_sections) <= 1 or len(tgt_sections) <= 1:
+        return _align_paragraphs(problem, src_blocks, tgt_blocks)
+    section_links, ratio = _align_sections(
+        problem,
+        problem.src.merged([_sentences(s) for s in src_sections]),
+        problem.tgt.merged([_sentences(t) for t in tgt_sections]),
+    )
+    problem = replace(problem, ratio=ratio)
+    pieces = []
+    for slink in section_links:
+        src_part = [b for k in slink.source for b in src_sections[k]]
+        tgt_part = [b for k in slink.target for b in tgt_sections[k]]
+        # A chapter without counterpart lends its confidence to its paragraphs; otherwise the
+        # paragraphs' own margins say more than a chapter's, which all resemble each other.
+        one_sided = not src_part or not tgt_part
+        for piece in _align_paragraphs(problem, src_part, tgt_part):
+            link = _nested(slink, piece.link, one_sided, inherit_flag=False)
+            sentences = tuple(
+                _nested(slink, s, one_sided, inherit_flag=False) for s in piece.sentences
+            )
+            pieces.append(_Piece(piece.src_paragraphs, piece.tgt_paragraphs, link, sentences))
+    return pieces
+
+
+def _align_sections(problem: _Problem, src: Units, tgt: Units) -> tuple[list[Link], float]:
+    """Align sections, and find the pair's length ratio from the sections matched one to one.
+
+    The ratio of the documents' total lengths is biased when a chapter is missing from one of
+    them (by a quarter if one of four is), enough to make merging the missing chapter with its
+    neighbour look better than skipping it. So the ratio is re-estimated from the 1-1 section
+    links and the sections aligned again, until it settles; the paragraphs and sentences inside
+    are then aligned with it too.
+    """
+    ratio = problem.ratio
+    for _ in range(RATIO_PASSES):
+        links = align_units(src, tgt, PARAGRAPH_BEADS, ratio=ratio)
+        matched = [link for link in links if len(link.source) == len(link.target) == 1]
+        if not matched:
+            break
+        src_length = sum(src.lengths[link.source[0]] for link in matched)
+        tgt_length = sum(tgt.lengths[link.target[0]] for link in matched)
+        estimate = max(tgt_length, 1) / max(src_length, 1)
+        if abs(math.log(estimate / ratio)) < RATIO_TOLERANCE:
+            break
+        ratio = estimate
+    return links, ratio
+
+
+def _align_paragraphs(
+    problem: _Problem, src_blocks: Sequence[_Block], tgt_blocks: Sequence[_Block]
+) -> list[_Piece]:
+    """Align paragraphs (restricted to the given sentences), then the sentences inside each
+    aligned paragraph group."""
+    paragraph_links = align_units(
+        problem.src.merged([sentences for _, sentences in src_blocks]),
+        problem.tgt.merged([sentences for _, sentences in tgt_blocks]),
+        PARAGRAPH_BEADS,
+        ratio=problem.ratio,
+    )
+    pieces = []
+    for local in paragraph_links:
+        src_part = [src_blocks[k] for k in local.source]
+        tgt_part = [tgt_blocks[k] for k in local.target]
+        plink = Link(
+            tuple(p for p, _ in src_part), tuple(p for p, _ in tgt_part), local.score, local.flagged
+        )
+        s_idx = _sentences(src_part)
+        t_idx = _sentences(tgt_part)
+        sentence_links = align_units(
+            _subset(problem.src, s_idx),
+            _subset(problem.tgt, t_idx),
+            SENTENCE_BEADS,
+            None if problem.src_knn is None else problem.src_knn[s_idx],
+            None if problem.tgt_knn is None else problem.tgt_knn[t_idx],
+            problem.ratio,
+        )
+        one_sided = not s_idx or not t_idx
+        sentences = tuple(
+            _nested(
+                plink,
+                Link(
+                    tuple(s_idx[i] for i in link.source),
+                    tuple(t_idx[j] for j in link.target),
+                    link.score,
+                    link.flagged,
+                ),
+                one_sided,
+                inherit_flag=True,
+            )
+            for link in sentence_links
+        )
+        pieces.append(_Piece(frozenset(plink.source), frozenset(plink.target), plink, sentences))
+    return pieces
+
+
+def _nested(outer: Link, inner: Link, one_sided: bool, *, inherit_flag: bool) -> Link:
+    """A link inside an aligned group of larger units. A group with no counterpart lends its
+    own confidence to everything in it; a doubtful paragraph link makes every sentence link
+    inside it doubtful (`inherit_flag`)."""
+    if one_sided:
+        return Link(inner.source, inner.target, outer.score, inner.flagged or outer.flagged)
+    if inherit_flag and outer.flagged and not inner.flagged:
+        return Link(inner.source, inner.target, inner.score, True)
+    return inner
+
+
+def _blocks(paragraphs: Sequence[Sequence[int]], indexes: Sequence[int]) -> list[_Block]:
+    """Each paragraph that has some of the given sentences, with just those sentences."""
+    if len(indexes) == sum(len(p) for p in paragraphs):
+        return [(k, tuple(members)) for k, members in enumerate(paragraphs) if members]
+    wanted = set(indexes)
+    blocks = [(k, tuple(i for i in members if i in wanted)) for k, members in enumerate(paragraphs)]
+    return [(k, members) for k, members in blocks if members]
+
+
+def _by_section(blocks: Sequence[_Block], sections: Sequence[int]) -> list[list[_Block]]:
+    """Blocks grouped into runs of one section."""
+    groups: list[list[_Block]] = []
+    for block in blocks:
+        if groups and sections[groups[-1][-1][0]] == sections[block[0]]:
+            groups[-1].append(block)
+        else:
+            groups.append([block])
+    return groups
+
+
+def _sentences(blocks: Sequence[_Block]) -> list[int]:
+    return [i for _, members in blocks for i in members]
+
+
+def _check_fixed(fixed: Sequence[Link], n: int, m: int) -> None:
+    """Refuse fixed links that are empty, out of range, out of order or overlapping, all
+    reported at once: aligning around them would silently give a wrong result."""
+    problems = []
+    last_source = last_target = -1
+    for k, link in enumerate(fixed):
+        if not link.source and not link.target:
+            problems.append(f"fixed link {k} joins no sentences")
+        if any(not 0 <= i < n for i in link.source) or any(not 0 <= j < m for j in link.target):
+            problems.append(f"fixed link {k} names a sentence that does not exist")
+        for index in link.source:
+            if index <= last_source:
+                problems.append(f"fixed link {k} overlaps or precedes an earlier one")
+            last_source = max(last_source, index)
+        for index in link.target:
+            if index <= last_target:
+                problems.append(f"fixed link {k} overlaps or precedes an earlier one")
+            last_target = max(last_target, index)
+    if problems:
+        raise AlignmentError("; ".join(dict.fromkeys(problems)))
+
+
+def _gaps(
+    fixed: Sequence[Link], n: int, m: int
+) -> list[tuple[list[int], list[int], list[Link], Link | None]]:
+    """The stretches between fixed links that have both sides: for each, its free source and
+    target sentences, the one-sided fixed links inside it, and the fixed link that ends it
+    (None for the last stretch)."""
+    gaps: list[tuple[list[int], list[int], list[Link], Link | None]] = []
+    start_s = start_t = 0
+    inside: list[Link] = []
+    for link in [*fixed, None]:
+        if link is not None and not (link.source and link.target):
+            inside.append(link)
+            continue
+        end_s = link.source[0] if link is not None else n
+        end_t = link.target[0] if link is not None else m
+        taken = {i for x in inside for i in x.source}, {j for x in inside for j in x.target}
+        gaps.append(
+            (
+                [i for i in range(start_s, end_s) if i not in taken[0]],
+                [j for j in range(start_t, end_t) if j not in taken[1]],
+                inside,
+                link,
+            )
+        )
+        if link is not None:
+            start_s, start_t = link.source[-1] + 1, link.target[-1] + 1
+        inside = []
+    return gaps
+
+
+def _fixed_piece(link: Link, problem: _Problem) -> _Piece:
+    """A fixed link as a piece of its own, in the paragraphs of its sentences."""
+    src_paragraphs = frozenset(problem.src_paragraph_of[i] for i in link.source)
+    tgt_paragraphs = frozenset(problem.tgt_paragraph_of[j] for j in link.target)
+    group = Link(
+        tuple(sorted(src_paragraphs)), tuple(sorted(tgt_paragraphs)), link.score, link.flagged
+    )
+    return _Piece(src_paragraphs, tgt_paragraphs, group, (link,))
+
+
+def _insert_fixed(pieces: list[_Piece], inside: Sequence[Link], problem: _Problem) -> list[_Piece]:
+    """Put one-sided fixed links among a gap's sentence links, each before the first link that
+    comes after it on its side; a piece it falls into is cut in two around it."""
+    if not inside:
+        return pieces
+    flat: list[tuple[int, Link]] = [
+        (k, s) for k, piece in enumerate(pieces) for s in piece.sentences
+    ]
+    for link in inside:
+        at = next((pos for pos, (_, s) in enumerate(flat) if _comes_after(s, link)), len(flat))
+        flat.insert(at, (-1, link))
+    result = []
+    for k, run in itertools.groupby(flat, key=lambda item: item[0]):
+        links = tuple(s for _, s in run)
+        if k < 0:
+            result += [_fixed_piece(link, problem) for link in links]
+        else:
+            piece = pieces[k]
+            result.append(_Piece(piece.src_paragraphs, piece.tgt_paragraphs, piece.link, links))
+    return result
+
+
+def _comes_after(link: Link, one_sided: Link) -> bool:
+    """Whether `link` has a sentence after the one-sided link's, on that link's side."""
+    if one_sided.source:
+        return any(i > one_sided.source[-1] for i in link.source)
+    return any(j > one_sided.target[-1] for j in link.target)
+
+
+def _assemble(pieces: Sequence[_Piece]) -> tuple[list[Link], list[Link], list[int]]:
+    """Paragraph links, sentence links and each sentence link's group from pieces in reading
+    order. Pieces that share a paragraph, with everything between them, become one group
+    (its score the lowest of theirs, flagged if any was); alone, a piece keeps its link."""
+    merged: list[list[_Piece]] = []
+    owner_src: dict[int, int] = {}
+    owner_tgt: dict[int, int] = {}
+    for piece in pieces:
+        owners = [owner_src[p] for p in piece.src_paragraphs if p in owner_src]
+        owners += [owner_tgt[p] for p in piece.tgt_paragraphs if p in owner_tgt]
+        if owners:
+            first = min(owners)
+            merged[first:] = [[x for group in merged[first:] for x in group] + [piece]]
+        else:
+            merged.append([piece])
+        index = len(merged) - 1
+        for group_piece in merged[index]:
+            owner_src.update(dict.fromkeys(group_piece.src_paragraphs, index))
+            owner_tgt.update(dict.fromkeys(group_piece.tgt_paragraphs, index))
+    paragraph_links: list[Link] = []
+    sentence_links: list[Link] = []
+    groups: list[int] = []
+    for number, group in enumerate(merged):
+        paragraph_links.append(_group_link(group))
+        for piece in group:
+            sentence_links += piece.sentences
+            groups += [number] * len(piece.sentences)
+    return paragraph_links, sentence_links, groups
+
+
+def _group_link(group: Sequence[_Piece]) -> Link:
+    links = list(dict.fromkeys(piece.link for piece in group))
+    if len(links) == 1:
+        return links[0]
+    return Link(
+        tuple(sorted({p for piece in group for p in piece.src_paragraphs})),
+        tuple(sorted({p for piece in group for p in piece.tgt_paragraphs})),
+        min(link.score for link in links),
+        any(link.flagged for link in links),
+    )
+
+
+def _paragraph_members(doc: Document) -> tuple[tuple[int, ...], ...]:
     """Sentence indexes of each paragraph."""
     members, start = [], 0
     for paragraph in doc.paragraphs:
-        members.append(list(range(start, start + len(paragraph.sentences))))
+        members.append(tuple(range(start, start + len(paragraph.sentences))))
         start += len(paragraph.sentences)
-    return members
+    return tuple(members)
 
 
 def _subset(units: Units, indexes: Sequence[int]) -> Units:

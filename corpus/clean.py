@@ -3,7 +3,15 @@
 Articles copied or scraped from the web carry navigation labels, related-video titles, lone
 author names and a site name glued to the title. Each rule here is general (it must work on
 sites nobody has seen yet) and conservative: article text is never removed, and every removal is
-recorded with its line and reason so that a learner can see it and undo it.
+recorded with its line and reason so that a learner can see it and undo it; the learner's own
+corrections (`Corrections`) are applied last.
+
+A book's chapters are sections (`corpus.sections`): a section break is never a paragraph and
+never joins hard-wrapped lines. In a book, a repeated line is noise only when it recurs in most
+chapters (a running header), since a book's own text repeats (refrains, a chapter title in the
+contents and at the chapter); and the header rules (bylines, a site name after the title) look
+only at the start of the first section, not at every chapter's opening lines, where they would
+take chapter titles for names.
 """
 
 from __future__ import annotations
@@ -11,16 +19,18 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 
-from corpus.model import Removal
+from corpus.model import Corrections, Removal
+from corpus.sections import section_breaks, section_of, text_lines
 from corpus.structure import ends_sentence
 
 NAVIGATION = "navigation"
 REPEATED = "repeated line"
 BYLINE = "byline"
 SITE_NAME = "site name in title"
+REMOVED_BY_YOU = "removed by you"
 
 # Page chrome, matched against whole lines only (case-folded, decoration stripped), so a
 # sentence that merely contains "share" or "Menü" is never touched.
@@ -127,6 +137,7 @@ _TITLE_SEPARATORS = (" - ", " | ", " – ", " — ", " :: ")
 _PART_NUMBER = re.compile(r"^(?:\d+|[IVXLC]+)$")
 
 MAX_REPEATED_CHARS = 200
+MIN_REPEATED_SECTIONS = 3
 MAX_SITE_NAME_WORDS = 3
 MAX_SITE_NAME_CHARS = 30
 # Nobody hard-wraps prose narrower than this; short lines are headings, lists or verse. A
@@ -145,27 +156,66 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff\u00ad"))
 
 @dataclass(frozen=True)
 class Cleaned:
-    """The paragraphs kept, as (1-based line number, text), and what was removed and why."""
+    """What cleaning a text gave: the kept paragraphs as (1-based line number, text), the
+    removals (each with its line), the line numbers of the section breaks, and the learner's
+    corrections that applied. Kept paragraphs and removals merged by line number give the text
+    as the cleaner saw it, which is what a preview shows."""
 
     paragraphs: tuple[tuple[int, str], ...]
     removed: tuple[Removal, ...]
+    breaks: tuple[int, ...] = ()
+    corrections: Corrections = field(default_factory=Corrections)
 
     @property
     def texts(self) -> tuple[str, ...]:
         """The kept paragraph texts in order."""
         return tuple(text for _, text in self.paragraphs)
 
+    @property
+    def sections(self) -> tuple[int, ...]:
+        """The 0-based section of each kept paragraph."""
+        return tuple(self.section_of(line) for line, _ in self.paragraphs)
 
-def clean_text(text: str) -> Cleaned:
+    def section_of(self, line: int) -> int:
+        """The 0-based section a line of the text is in (for kept lines and removals alike)."""
+        return section_of(line, self.breaks)
+
+
+def clean_text(
+    text: str, *, restore: frozenset[int] = frozenset(), remove: frozenset[int] = frozenset()
+) -> Cleaned:
     """Split `text` into paragraphs and remove page noise, recording every removal.
 
     Rules run in order: navigation labels, repeated non-sentence lines, bylines, and a site
     name after the title. Line numbers refer to `text` as given (for a hard-wrapped paragraph,
-    its first line).
+    its first line). Then the learner's corrections apply: a removal whose line is in
+    `restore` goes back in its place (a title gets its site name back), and a kept paragraph
+    whose line is in `remove` is removed as `REMOVED_BY_YOU` (this wins over `restore`).
+    Lines that name nothing to restore or remove are ignored, so corrections made on an older
+    version of a text never fail; `Cleaned.corrections` says which applied.
     """
     paragraphs = split_paragraphs(text)
-    removed: list[Removal] = []
+    breaks = section_breaks(text)
+    kept, removed = _remove_noise(paragraphs, breaks)
+    corrections = Corrections(
+        restore=frozenset(r.line for r in removed if r.line in restore) - remove,
+        remove=frozenset(line for line, _ in kept if line in remove),
+    )
+    if corrections:
+        kept, removed = _correct(dict(paragraphs), kept, removed, corrections)
+    return Cleaned(
+        paragraphs=tuple(kept),
+        removed=tuple(sorted(removed, key=lambda removal: (removal.line, removal.reason))),
+        breaks=breaks,
+        corrections=corrections,
+    )
 
+
+def _remove_noise(
+    paragraphs: Sequence[tuple[int, str]], breaks: Sequence[int]
+) -> tuple[list[tuple[int, str]], list[Removal]]:
+    """The automatic rules: the paragraphs kept, and what was removed and why."""
+    removed: list[Removal] = []
     kept: list[tuple[int, str]] = []
     for line, paragraph in paragraphs:
         if is_navigation(paragraph):
@@ -173,15 +223,14 @@ def clean_text(text: str) -> Cleaned:
         else:
             kept.append((line, paragraph))
 
-    counts = Counter(paragraph for _, paragraph in kept)
-    repeated = {p for p, count in counts.items() if count > 1 and _may_be_repeated_noise(p)}
+    repeated = _repeated_noise(kept, breaks)
     # A page often repeats its title (the window title above the headline): when the document
     # starts with a repeated line, that first copy is the title and stays.
     first = kept[:1] if kept and kept[0][1] in repeated else []
     removed.extend(Removal(line, p, REPEATED) for line, p in kept[len(first) :] if p in repeated)
     kept = first + [(line, p) for line, p in kept[len(first) :] if p not in repeated]
 
-    header = _header_zone(kept)
+    header = _header_zone(_first_section(kept, breaks))
     bylines = {index for index in range(header) if is_byline(kept[index][1])}
 
     title_index = next((i for i in range(len(kept)) if i not in bylines), None)
@@ -197,10 +246,59 @@ def clean_text(text: str) -> Cleaned:
 
     removed.extend(Removal(kept[i][0], kept[i][1], BYLINE) for i in sorted(bylines))
     kept = [item for index, item in enumerate(kept) if index not in bylines]
-    return Cleaned(
-        paragraphs=tuple(kept),
-        removed=tuple(sorted(removed, key=lambda removal: (removal.line, removal.reason))),
-    )
+    return kept, removed
+
+
+def _repeated_noise(kept: Sequence[tuple[int, str]], breaks: Sequence[int]) -> set[str]:
+    """Paragraphs that repeat like page noise: in a single-section text, any that occurs more
+    than once; in a book, one found in more than half of the sections and in three at least
+    (a title found twice is in the contents and at its chapter)."""
+    if not breaks:
+        counts = Counter(paragraph for _, paragraph in kept)
+        candidates = {p for p, count in counts.items() if count > 1}
+    else:
+        sections: dict[str, set[int]] = {}
+        for line, paragraph in kept:
+            sections.setdefault(paragraph, set()).add(section_of(line, breaks))
+        total = len({section_of(line, breaks) for line, _ in kept})
+        candidates = {
+            p
+            for p, found in sections.items()
+            if len(found) >= MIN_REPEATED_SECTIONS and 2 * len(found) > total
+        }
+    return {p for p in candidates if _may_be_repeated_noise(p)}
+
+
+def _first_section(
+    kept: Sequence[tuple[int, str]], breaks: Sequence[int]
+) -> Sequence[tuple[int, str]]:
+    """The kept paragraphs that share the first one's section: the document's header."""
+    if not kept or not breaks:
+        return kept
+    section = section_of(kept[0][0], breaks)
+    return [item for item in kept if section_of(item[0], breaks) == section]
+
+
+def _correct(
+    original: dict[int, str],
+    kept: Sequence[tuple[int, str]],
+    removed: Sequence[Removal],
+    corrections: Corrections,
+) -> tuple[list[tuple[int, str]], list[Removal]]:
+    """Apply the learner's corrections (which all name existing lines) to the rules' result.
+
+    A restored line comes back as it was in the text (a title with its site name); a removed
+    line is recorded whole, and any rule's removal on that line (a title's site name) is
+    dropped, since the whole line is gone.
+    """
+    by_line = dict(kept)
+    for line in corrections.restore:
+        by_line[line] = original[line]
+    for line in corrections.remove:
+        del by_line[line]
+    still_removed = [r for r in removed if r.line not in corrections.restore | corrections.remove]
+    still_removed += [Removal(line, original[line], REMOVED_BY_YOU) for line in corrections.remove]
+    return sorted(by_line.items()), still_removed
 
 
 def split_paragraphs(text: str) -> list[tuple[int, str]]:
@@ -209,8 +307,8 @@ def split_paragraphs(text: str) -> list[tuple[int, str]]:
     Each non-empty line is a paragraph, unless the text is hard-wrapped (as in Project
     Gutenberg books): then the lines of each blank-line separated block are joined.
     """
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    lines = [" ".join(line.translate(_INVISIBLE).split()) for line in lines]
+    # A section break line collapses to an empty line, so it ends a block like a blank line.
+    lines = [" ".join(line.translate(_INVISIBLE).split()) for line in text_lines(text)]
     blocks: list[list[tuple[int, str]]] = []
     current: list[tuple[int, str]] = []
     for number, line in enumerate(lines, start=1):

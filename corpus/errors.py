@@ -20,3 +20,10 @@ class LanguageError(InputError):
 
 class AlignmentError(CorpusError):
     """Inputs the aligner cannot work with (for example, sentence files that are empty)."""
+
+
+def megabytes(size: int) -> str:
+    """A size in bytes as messages state it: "3", "2.5" or, for tiny limits, "0.00095" MB."""
+    value = size / (1024 * 1024)
+    text = f"{value:.1f}".rstrip("0").rstrip(".")
+    return text if text != "0" else f"{value:.2g}"

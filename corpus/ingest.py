@@ -1,6 +1,7 @@
 """From files to aligned articles: the corpus pipeline in one place.
 
-`load_document` turns one file into a cleaned, structured, sentence-split `Document`;
+`load_document` turns one file into a cleaned, structured, sentence-split `Document` (through
+`build_document`, which does the same for text that arrived as an upload or a paste);
 `embed_documents` adds sentence vectors; `group_documents` (in `corpus.group`) finds the
 translations of one article; `align_article` aligns every pair of its languages directly.
 """
@@ -19,21 +20,19 @@ from corpus.embed import Encoder, Vectors, covers
 from corpus.errors import InputError
 from corpus.group import semantic_similarity
 from corpus.language import detect_language, language_name
-from corpus.model import Alignment, Document, Paragraph
-from corpus.read import read_document_text
+from corpus.model import Alignment, Corrections, Document, Paragraph
+from corpus.read import DEFAULT_MAX_BYTES, SUFFIXES, read_document_text
 from corpus.segment import split_sentences
 from corpus.structure import classify_paragraphs
 
-SUFFIXES = frozenset({".txt", ".text", ".md", ".html", ".htm"})
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 # For a language the model was not trained on, embeddings are used only when the document pair
 # shows them working: most sentences find a clearly similar counterpart.
 UNCOVERED_MIN_SIMILARITY = 0.55
 
 
 def collect_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files to ingest: given files as they are, folders searched recursively for text and HTML
-    (hidden files skipped), in a stable order."""
+    """Files to ingest: given files as they are, folders searched recursively for files of the
+    supported types (`corpus.read.SUFFIXES`; hidden files skipped), in a stable order."""
     for path in paths:
         if path.is_dir():
             yield from sorted(
@@ -54,20 +53,48 @@ def load_document(
 
     Raises `InputError` (or its `LanguageError` subclass) naming the file and the reason.
     """
-    source = str(path)
-    text = read_document_text(path, max_bytes=max_bytes)
-    cleaned = clean_text(text)
+    return build_document(str(path), read_document_text(path, max_bytes=max_bytes), lang=lang)
+
+
+def build_document(
+    source: str,
+    text: str,
+    *,
+    lang: str | None = None,
+    restore: frozenset[int] = frozenset(),
+    remove: frozenset[int] = frozenset(),
+) -> Document:
+    """Clean, structure, detect the language of and split text that was already read (from a
+    file, an upload or a paste), applying the learner's corrections to the cleaner.
+
+    Every paragraph gets the section (book chapter) it is in. The checksum is the SHA-256 of
+    the text, and of the text and the corrections that applied when there are any (see
+    `document_checksum`). Raises `InputError` (or `LanguageError`) naming `source`.
+    """
+    cleaned = clean_text(text, restore=restore, remove=remove)
     if not cleaned.paragraphs:
         raise InputError(source, "no article text is left after removing page noise")
-    texts = [paragraph for _, paragraph in cleaned.paragraphs]
+    texts = cleaned.texts
     code, confidence = detect_language(source, texts, forced=lang)
     roles = classify_paragraphs(texts)
     paragraphs = tuple(
-        Paragraph(role, paragraph, split_sentences(paragraph, code))
-        for role, paragraph in zip(roles, texts, strict=True)
+        Paragraph(role, paragraph, split_sentences(paragraph, code), section)
+        for role, paragraph, section in zip(roles, texts, cleaned.sections, strict=True)
     )
-    checksum = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return Document(source, checksum, code, confidence, paragraphs, cleaned.removed)
+    checksum = document_checksum(text, cleaned.corrections)
+    return Document(
+        source, checksum, code, confidence, paragraphs, cleaned.removed, cleaned.corrections
+    )
+
+
+def document_checksum(text: str, corrections: Corrections) -> str:
+    """SHA-256 of the text, or of the text, a NUL and the canonical JSON of the corrections:
+    the same file with the same corrections is recognised as unchanged, and a corrected
+    import is a different document from an uncorrected one."""
+    data = text.encode("utf-8")
+    if corrections:
+        data += b"\x00" + corrections.to_json().encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
 
 
 def embed_documents(docs: Sequence[Document], encoder: Encoder | None) -> list[Vectors | None]:

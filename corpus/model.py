@@ -5,6 +5,7 @@ Everything here is frozen and free of I/O so that the web app can store it and t
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -32,8 +33,49 @@ class Removal:
 
 
 @dataclass(frozen=True)
+class Corrections:
+    """The learner's corrections to the cleaner, as 1-based line numbers (`Removal.line`):
+    removals to undo and kept lines to remove.
+
+    Stored by the web app as `to_json()` and applied again when the same text comes back; the
+    JSON is canonical (sorted, no spaces), so equal corrections give equal strings and
+    `Document.checksum` can include it.
+    """
+
+    restore: frozenset[int] = frozenset()
+    remove: frozenset[int] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.restore or self.remove)
+
+    def to_json(self) -> str:
+        """`{"remove":[...],"restore":[...]}` with sorted lines, or "" when there are none."""
+        if not self:
+            return ""
+        lines = {"remove": sorted(self.remove), "restore": sorted(self.restore)}
+        return json.dumps(lines, separators=(",", ":"), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Corrections:
+        """Read what `to_json` wrote ("" is no corrections); ValueError if it is malformed."""
+        if not text:
+            return cls()
+        data = json.loads(text)
+        if not isinstance(data, dict) or set(data) - {"restore", "remove"}:
+            raise ValueError(f"corrections must be an object with restore and remove: {text!r}")
+        lines = {key: data.get(key, []) for key in ("restore", "remove")}
+        for key, values in lines.items():
+            if not isinstance(values, list) or not all(
+                isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in values
+            ):
+                raise ValueError(f"{key} must be a list of positive line numbers: {text!r}")
+        return cls(frozenset(lines["restore"]), frozenset(lines["remove"]))
+
+
+@dataclass(frozen=True)
 class Paragraph:
-    """One block of an article: its role, its text and its sentences in reading order."""
+    """One block of an article: its role, its text, its sentences in reading order and the
+    section (chapter of a book, counted from 0; always 0 for an article) it belongs to."""
 
     role: Role
     text: str
@@ -43,7 +85,11 @@ class Paragraph:
 
 @dataclass(frozen=True)
 class Document:
-    """One language version of an article, cleaned and split, ready to align."""
+    """One language version of an article, cleaned and split, ready to align.
+
+    `checksum` identifies the text together with the learner's `corrections` (those that
+    applied to it), so a corrected import is a different document from an uncorrected one.
+    """
 
     source: str
     checksum: str
@@ -51,6 +97,7 @@ class Document:
     lang_confidence: float
     paragraphs: tuple[Paragraph, ...]
     removed: tuple[Removal, ...] = ()
+    corrections: Corrections = field(default_factory=Corrections)
 
     @property
     def title(self) -> str | None:

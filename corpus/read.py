@@ -1,29 +1,48 @@
-"""Turn a file a learner uploads into plain text: one paragraph per line, nothing else.
+"""Turn what a learner gives (a file, an upload, pasted text) into plain text: one paragraph per
+line, nothing else.
 
 Text files are decoded whatever their encoding (byte-order marks, UTF-8, legacy code pages found by
-charset-normalizer); web pages are reduced to their article with trafilatura. Everything that is
-not usable text (empty, binary, truncated, too large, unknown type) is refused with an `InputError`
-whose reason a person can act on, so nothing downstream ever sees garbage.
+charset-normalizer); Markdown is reduced to its words (`corpus.markdown`), web pages to their
+article with trafilatura, EPUB books to their chapters (`corpus.epub`), which become sections
+separated by form-feed lines (`corpus.sections`). Files on disk and uploads go through one
+reader chosen by suffix. Everything that is not usable text (empty, binary, truncated, too
+large, unknown type) is refused with an `InputError` whose reason a person can act on, so
+nothing downstream ever sees garbage.
 """
 
 from __future__ import annotations
 
 import codecs
-import re
 import stat
 import unicodedata
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Iterable
+from pathlib import Path, PurePath
 
 from charset_normalizer import from_bytes
 from lxml import etree
 from lxml import html as lxml_html
 
-from corpus.errors import InputError
+from corpus.epub import epub_chapters
+from corpus.errors import InputError, megabytes
+from corpus.markdown import markdown_paragraphs
+from corpus.markup import (
+    NOT_PROSE,
+    NOT_TEXT,
+    PAGE_CHROME,
+    blocks,
+    body_paragraphs,
+    inline_text,
+    parse_html,
+)
+from corpus.sections import SECTION_BREAK, join_sections
 
-TEXT_SUFFIXES = frozenset({".txt", ".md"})
-HTML_SUFFIXES = frozenset({".html", ".htm"})
+TEXT_SUFFIXES = (".txt", ".text")
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+HTML_SUFFIXES = (".html", ".htm")
+EPUB_SUFFIXES = (".epub",)
+SUFFIXES = TEXT_SUFFIXES + MARKDOWN_SUFFIXES + HTML_SUFFIXES + EPUB_SUFFIXES
 MEGABYTE = 1024 * 1024
+DEFAULT_MAX_BYTES = 20 * MEGABYTE
 
 # Signatures of the binary formats people most often upload by mistake (a PDF or a Word file
 # instead of its text), so the message can say what the file is.
@@ -65,93 +84,19 @@ _MAX_CONTROL_SHARE = 0.02
 # Windows-1252 must not come out in Windows-1250, where "è" reads "č".
 _PREFERRED_CODE_PAGES = ("cp1252", "latin_1", "iso8859_15")
 
-# Elements whose content is never text a reader wants.
-_HTML_DROP = (
-    "script",
-    "style",
-    "noscript",
-    "template",
-    "svg",
-    "math",
-    "iframe",
-    "object",
-    "embed",
-    "canvas",
-    "head",
-    "nav",
-    "header",
-    "footer",
-    "aside",
-    "form",
-    "button",
-    "select",
-    "textarea",
-    "table",
-)
-
-# Inline elements continue the paragraph they are in; every other element starts a new one.
-_HTML_INLINE = frozenset(
-    {
-        "a",
-        "abbr",
-        "b",
-        "bdi",
-        "bdo",
-        "cite",
-        "code",
-        "data",
-        "del",
-        "dfn",
-        "em",
-        "font",
-        "i",
-        "ins",
-        "kbd",
-        "label",
-        "mark",
-        "q",
-        "rp",
-        "rt",
-        "ruby",
-        "s",
-        "samp",
-        "small",
-        "span",
-        "strike",
-        "strong",
-        "sub",
-        "sup",
-        "time",
-        "tt",
-        "u",
-        "var",
-        "wbr",
-        "img",
-    }
-)
-_HTML_BREAKS = frozenset({"br", "hr"})
-
 # The same idea for trafilatura's own XML vocabulary (`hi` is formatting, `ref` a link).
 _EXTRACT_INLINE = frozenset({"hi", "ref", "del", "span"})
 _EXTRACT_BREAKS = frozenset({"lb"})
 
-# A line break while walking blocks; NUL cannot occur in text that passed `_refuse_binary`.
-_BREAK = "\x00"
-_DOUBLE_BREAK = re.compile(r"\x00\s*\x00")
 
-
-def read_document_text(path: Path, *, max_bytes: int = 20 * MEGABYTE) -> str:
-    """Read a .txt, .md, .html or .htm file and return its text, one paragraph per line.
+def read_document_text(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """Read a file of a supported type (`SUFFIXES`) and return its text, one paragraph per line.
 
     The size is checked before anything is read, so an oversized upload costs nothing; the
     file type, existence and size problems are all reported together.
     """
     source = str(path)
-    problems: list[str] = []
-    suffix = path.suffix.lower()
-    if suffix not in TEXT_SUFFIXES | HTML_SUFFIXES:
-        kind = f"'{path.suffix}'" if path.suffix else "a file without an extension"
-        problems.append(f"unsupported file type {kind}: Tandem reads .txt, .md, .html and .htm")
+    problems = _type_problems(path.suffix)
     try:
         info = path.stat()
     except OSError as error:
@@ -174,9 +119,53 @@ def read_document_text(path: Path, *, max_bytes: int = 20 * MEGABYTE) -> str:
         raise InputError(source, _os_reason(error)) from error
     if len(data) > max_bytes:
         raise InputError(source, _too_large(len(data), max_bytes))
+    return _read_bytes(source, path.suffix.lower(), data, max_bytes)
 
+
+def read_upload(name: str, data: bytes, *, max_bytes: int) -> str:
+    """Read an uploaded file (its name as the browser sent it, and its bytes) exactly as
+    `read_document_text` reads a file on disk; the type and size are reported together."""
+    suffix = PurePath(name).suffix
+    problems = _type_problems(suffix)
+    if len(data) > max_bytes:
+        problems.append(_too_large(len(data), max_bytes))
+    if problems:
+        raise InputError(name, "; ".join(problems))
+    return _read_bytes(name, suffix.lower(), data, max_bytes)
+
+
+def read_pasted(name: str, text: str, *, max_bytes: int) -> str:
+    """Check and normalise pasted text as a text file's content would be (`name` only labels
+    the messages): refused when empty, over `max_bytes` in UTF-8, or binary garbage."""
+    if not text:
+        raise InputError(name, "the text is empty")
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError as error:
+        raise InputError(
+            name, "the text contains broken characters (unpaired surrogates): copy it again"
+        ) from error
+    if size > max_bytes:
+        raise InputError(name, _too_large(size, max_bytes, "text"))
+    return _checked_text(name, text, "text")
+
+
+def _type_problems(suffix: str) -> list[str]:
+    if suffix.lower() in SUFFIXES:
+        return []
+    kind = f"'{suffix}'" if suffix else "a file without an extension"
+    supported = ", ".join(SUFFIXES[:-1]) + " and " + SUFFIXES[-1]
+    return [f"unsupported file type {kind}: Tandem reads {supported}"]
+
+
+def _read_bytes(source: str, suffix: str, data: bytes, max_bytes: int) -> str:
+    """The text of a file's bytes, read as its (lower-case, supported) suffix says."""
     if suffix in HTML_SUFFIXES:
         return extract_html(source, data)
+    if suffix in MARKDOWN_SUFFIXES:
+        return extract_markdown(source, data)
+    if suffix in EPUB_SUFFIXES:
+        return extract_epub(source, data, max_bytes=max_bytes)
     return decode_text(source, data)
 
 
@@ -189,12 +178,7 @@ def decode_text(source: str, data: bytes) -> str:
     if not data:
         raise InputError(source, "the file is empty")
     _refuse_binary(source, data)
-    text = _decode(source, data, html=False)
-    _refuse_control_characters(source, text)
-    text = _normalise(text)
-    if not text.strip():
-        raise InputError(source, "the file contains only whitespace, no text")
-    return text
+    return _checked_text(source, _decode(source, data, html=False), "file")
 
 
 def extract_html(source: str, data: bytes) -> str:
@@ -209,13 +193,33 @@ def extract_html(source: str, data: bytes) -> str:
         raise InputError(source, "the file is empty")
     _refuse_binary(source, data)
     markup = _decode(source, data, html=True)
-    _refuse_control_characters(source, markup)
+    _refuse_control_characters(source, markup, "file")
     paragraphs = _trafilatura_paragraphs(markup) or _lxml_paragraphs(markup)
-    paragraphs = [_normalise(p) for p in paragraphs]
-    paragraphs = [p for p in paragraphs if p]
-    if not paragraphs:
-        raise InputError(source, "the web page contains no readable text")
-    return "\n\n".join(paragraphs) + "\n"
+    return _paragraph_text(source, paragraphs, "the web page contains no readable text")
+
+
+def extract_markdown(source: str, data: bytes) -> str:
+    """The reading text of a Markdown file, one paragraph per line (see `corpus.markdown`)."""
+    paragraphs = markdown_paragraphs(decode_text(source, data))
+    return _paragraph_text(source, paragraphs, "the Markdown file contains no readable text")
+
+
+def extract_epub(source: str, data: bytes, *, max_bytes: int) -> str:
+    """The text of an EPUB book, its chapters as sections (see `corpus.sections`)."""
+    chapters = epub_chapters(source, data, max_bytes=max_bytes)
+    return join_sections([kept for kept in map(_normalised, chapters) if kept])
+
+
+def _paragraph_text(source: str, paragraphs: Iterable[str], empty: str) -> str:
+    """Paragraphs separated by blank lines, or `InputError(empty)` when none has text."""
+    kept = _normalised(paragraphs)
+    if not kept:
+        raise InputError(source, empty)
+    return "\n\n".join(kept) + "\n"
+
+
+def _normalised(paragraphs: Iterable[str]) -> list[str]:
+    return [text for text in map(_normalise, paragraphs) if text]
 
 
 def _os_reason(error: OSError) -> str:
@@ -228,17 +232,11 @@ def _os_reason(error: OSError) -> str:
     return f"the file cannot be read: {error.strerror or error}"
 
 
-def _too_large(size: int, limit: int) -> str:
+def _too_large(size: int, limit: int, noun: str = "file") -> str:
     return (
-        f"the file is {_megabytes(size)} MB, larger than the limit of {_megabytes(limit)} MB: "
+        f"the {noun} is {megabytes(size)} MB, larger than the limit of {megabytes(limit)} MB: "
         "split it or remove what you do not want to read"
     )
-
-
-def _megabytes(size: int) -> str:
-    value = size / MEGABYTE
-    text = f"{value:.1f}".rstrip("0").rstrip(".")
-    return text if text != "0" else f"{value:.2g}"
 
 
 def _refuse_binary(source: str, data: bytes) -> None:
@@ -354,19 +352,32 @@ def _decode_guessed(source: str, data: bytes) -> str:
         ) from error
 
 
-def _refuse_control_characters(source: str, text: str) -> None:
+def _checked_text(source: str, text: str, noun: str) -> str:
+    """Decoded or pasted text, refused when it is binary garbage or blank, else normalised."""
+    _refuse_control_characters(source, text, noun)
+    text = _normalise(text)
+    if not text.strip():
+        raise InputError(source, f"the {noun} contains only whitespace, no text")
+    return text
+
+
+def _refuse_control_characters(source: str, text: str, noun: str) -> None:
     if "\x00" in text:
         raise InputError(source, "the text contains NUL characters, so it is binary, not text")
     controls = sum(
         1 for char in text if unicodedata.category(char) == "Cc" and char not in _ALLOWED_CONTROLS
     )
     if text and controls / len(text) > _MAX_CONTROL_SHARE:
-        raise InputError(source, "the file is mostly control characters, so it is binary, not text")
+        raise InputError(
+            source, f"the {noun} is mostly control characters, so it is binary, not text"
+        )
 
 
 def _normalise(text: str) -> str:
+    """NFC with LF line ends. A form feed (a page break in a text file) becomes a line break:
+    pages are layout, and only formats that mark chapters make sections."""
     text = text.removeprefix("\ufeff")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace(SECTION_BREAK, "\n")
     return unicodedata.normalize("NFC", text)
 
 
@@ -408,7 +419,7 @@ def _trafilatura_paragraphs(markup: str) -> list[str]:
     body = document.body
     if body is None or _is_text_dump(body):
         return []
-    paragraphs = list(_blocks(body, _EXTRACT_INLINE, _EXTRACT_BREAKS))
+    paragraphs = list(blocks(body, _EXTRACT_INLINE, _EXTRACT_BREAKS))
     title = " ".join((document.title or "").split())
     if not title or not paragraphs or _same_title(title, paragraphs[0]):
         return paragraphs
@@ -428,16 +439,12 @@ def _is_text_dump(body: etree._Element) -> bool:
 
 
 def _lxml_paragraphs(markup: str) -> list[str]:
-    parser = lxml_html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
-    try:
-        root = lxml_html.document_fromstring(markup.encode("utf-8"), parser=parser)
-    except (etree.ParserError, ValueError):
+    root = parse_html(markup)
+    if root is None:
         return []
     title_element = root.find(".//title")
-    title = " ".join(_inline_text(title_element).split()) if title_element is not None else ""
-    etree.strip_elements(root, *_HTML_DROP, with_tail=False)
-    body = root.find("body")
-    paragraphs = list(_blocks(body if body is not None else root, _HTML_INLINE, _HTML_BREAKS))
+    title = " ".join(inline_text(title_element).split()) if title_element is not None else ""
+    paragraphs = body_paragraphs(root, NOT_TEXT | NOT_PROSE | PAGE_CHROME)
     if title and not (paragraphs and _same_title(title, paragraphs[0])):
         paragraphs.insert(0, title)
     return paragraphs
@@ -448,44 +455,3 @@ def _same_title(title: str, first: str) -> bool:
     the site name to the headline: "Headline | Site")."""
     title, first = title.casefold(), " ".join(first.split()).casefold()
     return title == first or title.startswith(first) or first.startswith(title)
-
-
-def _blocks(
-    element: etree._Element, inline: frozenset[str], breaks: frozenset[str]
-) -> Iterator[str]:
-    """Yield the text of each block of `element` in document order, one string per block.
-
-    Inline children and their tails join the surrounding block; a block child ends the
-    current block, so nested lists and quotes come out as separate lines. One line break is a
-    space (it often falls mid-sentence); two in a row separate paragraphs, as on pages that
-    use them instead of paragraph elements. Only text nodes are read, never attributes, so no
-    markup can leak into the output.
-    """
-    pieces: list[str] = []
-
-    def flush() -> Iterator[str]:
-        for part in _DOUBLE_BREAK.split("".join(pieces)):
-            text = " ".join(part.replace(_BREAK, " ").split())
-            if text:
-                yield text
-        pieces.clear()
-
-    if element.text:
-        pieces.append(element.text)
-    for child in element:
-        tag = child.tag if isinstance(child.tag, str) else ""
-        if tag in inline:
-            pieces.append(_inline_text(child))
-        elif tag in breaks:
-            pieces.append(_BREAK)
-        elif tag:
-            yield from flush()
-            yield from _blocks(child, inline, breaks)
-        if child.tail:
-            pieces.append(child.tail)
-    yield from flush()
-
-
-def _inline_text(element: etree._Element) -> str:
-    # Comments are dropped by the parsers, so itertext reads only the element's text nodes.
-    return "".join(text for text in element.itertext() if isinstance(text, str))

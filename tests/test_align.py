@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import itertools
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import corpus.align as align_module
-from corpus.align import PARAGRAPH_BEADS, SENTENCE_BEADS, Units, align_units
+from corpus.align import PARAGRAPH_BEADS, SENTENCE_BEADS, Units, align_documents, align_units
 from corpus.embed import Encoder
+from corpus.errors import AlignmentError
 from corpus.evaluate import perturb, strict_scores
 from corpus.ingest import align_article, embed_documents, load_document
-from corpus.model import Document, Role
+from corpus.model import Alignment, Document, Link, Role
 from tests.conftest import OTHER_ARTICLE
 
 GOLD = Path(__file__).parent / "data" / "seed_gold.tsv"
@@ -196,3 +198,144 @@ def test_unrelated_text_is_flagged(seed_docs: dict[str, Document], encoder: Enco
     [pair] = align_article(docs, embed_documents(docs, encoder))
     flagged = sum(link.flagged for link in pair.alignment.sentences)
     assert flagged / len(pair.alignment.sentences) > 0.5
+
+
+def check_alignment(alignment: Alignment, src: Document, tgt: Document) -> None:
+    """Every sentence and paragraph is in exactly one link, in reading order, and each
+    sentence link lies inside the paragraph link of its group."""
+    for side, doc in (("source", src), ("target", tgt)):
+        sentences = [i for link in alignment.sentences for i in getattr(link, side)]
+        assert sentences == list(range(len(doc.sentences)))
+        paragraphs = [p for link in alignment.paragraphs for p in getattr(link, side)]
+        assert paragraphs == list(range(len(doc.paragraphs)))
+        paragraph_of = [k for k, p in enumerate(doc.paragraphs) for _ in p.sentences]
+        for link, group in zip(alignment.sentences, alignment.groups, strict=True):
+            owner = getattr(alignment.paragraphs[group], side)
+            assert {paragraph_of[i] for i in getattr(link, side)} <= set(owner)
+    assert list(alignment.groups) == sorted(alignment.groups)
+
+
+def chapters_of(doc: Document) -> list[int]:
+    return [p.section for p in doc.paragraphs for _ in p.sentences]
+
+
+# The seed article's body, Italian and German paragraph for paragraph, cut into four chapters.
+CHAPTERS = ((0, 5), (5, 10), (10, 15), (15, 21))
+GERMAN_OFFSET = 2  # the German version has a title and a subtitle the Italian one lacks
+
+
+def as_book(doc: Document, offset: int, keep: set[int]) -> tuple[Document, list[int]]:
+    """The document's body as a book of the kept chapters, and each sentence's index in the
+    original document."""
+    paragraphs, original = [], []
+    starts = list(itertools.accumulate((len(p.sentences) for p in doc.paragraphs), initial=0))
+    for section, (first, last) in enumerate(CHAPTERS):
+        if section in keep:
+            for k in range(offset + first, offset + last):
+                paragraphs.append(replace(doc.paragraphs[k], section=section))
+                original += range(starts[k], starts[k + 1])
+    return replace(doc, paragraphs=tuple(paragraphs)), original
+
+
+@pytest.mark.parametrize("embedded", [True, False], ids=["embeddings", "lengths"])
+def test_a_book_aligns_chapter_by_chapter(
+    seed_docs: dict[str, Document], encoder: Encoder, embedded: bool
+) -> None:
+    """The German book lacks the third chapter: its Italian sentences are left without
+    counterpart, and no sentence is ever linked to one in another chapter."""
+    src, src_original = as_book(seed_docs["it"], 0, {0, 1, 2, 3})
+    tgt, tgt_original = as_book(seed_docs["de"], GERMAN_OFFSET, {0, 1, 3})
+    vectors = embed_documents([src, tgt], encoder) if embedded else [None, None]
+    alignment = align_documents(src, tgt, *vectors)
+    check_alignment(alignment, src, tgt)
+    src_chapter, tgt_chapter = chapters_of(src), chapters_of(tgt)
+    for link in alignment.sentences:
+        chapters = {src_chapter[i] for i in link.source} | {tgt_chapter[j] for j in link.target}
+        assert len(chapters) == 1, link
+    missing = [link for link in alignment.sentences if 2 in {src_chapter[i] for i in link.source}]
+    assert missing and all(not link.target for link in missing)
+    if embedded:
+        gold = gold_links(read_gold(seed_docs), "it", "de")
+        src_book = {o: k for k, o in enumerate(src_original)}
+        tgt_book = {o: k for k, o in enumerate(tgt_original)}
+        expected = set()
+        for source, target in gold:
+            if any(j not in tgt_book for j in target) and not source:
+                continue  # the German title and subtitle are not in the book
+            s = tuple(src_book[i] for i in source)
+            t = tuple(tgt_book[j] for j in target if j in tgt_book)
+            expected.add((s, t))
+        assert {(link.source, link.target) for link in alignment.sentences} == expected
+
+
+def test_single_section_documents_align_as_before(seed_docs: dict[str, Document]) -> None:
+    """Sections change nothing for articles: one section is no section."""
+    src, tgt = seed_docs["it"], seed_docs["de"]
+    numbered = replace(tgt, paragraphs=tuple(replace(p, section=7) for p in tgt.paragraphs))
+    assert align_documents(src, numbered, None, None) == align_documents(src, tgt, None, None)
+
+
+@pytest.mark.parametrize("embedded", [True, False], ids=["embeddings", "lengths"])
+def test_fixed_links_survive_and_gaps_align_among_themselves(
+    seed_docs: dict[str, Document], encoder: Encoder, embedded: bool
+) -> None:
+    src, tgt = seed_docs["it"], seed_docs["de"]
+    vectors = embed_documents([src, tgt], encoder) if embedded else [None, None]
+    # Hand-made links the machine would not make: a 1-2, a sentence marked as having no
+    # counterpart in the middle of a paragraph, and a doubtful 2-1.
+    fixed = [
+        Link((10,), (13, 14), 1.0),
+        Link((17,), (), 1.0),
+        Link((25, 26), (30,), 0.7, True),
+        Link((), (40,), 1.0),
+    ]
+    alignment = align_documents(src, tgt, *vectors, fixed=fixed)
+    check_alignment(alignment, src, tgt)
+    for link in fixed:
+        assert link in alignment.sentences
+    cuts = [(-1, -1), (10, 14), (26, 30), (len(src.sentences), len(tgt.sentences))]
+    for link in alignment.sentences:
+        if link in fixed:
+            continue
+        inside = [
+            k
+            for k, ((s0, t0), (s1, t1)) in enumerate(itertools.pairwise(cuts))
+            if all(s0 < i < s1 for i in link.source) and all(t0 < j < t1 for j in link.target)
+        ]
+        assert inside, link
+        assert all(i != 17 for i in link.source) and all(j != 40 for j in link.target)
+
+
+def test_fixing_every_link_gives_the_alignment_back(seed_docs: dict[str, Document]) -> None:
+    src, tgt = seed_docs["id"], seed_docs["ar"]
+    free = align_documents(src, tgt, None, None)
+    fixed = align_documents(src, tgt, None, None, fixed=free.sentences)
+    assert fixed.sentences == free.sentences
+    check_alignment(fixed, src, tgt)
+
+
+def test_without_fixed_links_nothing_changes(seed_docs: dict[str, Document]) -> None:
+    src, tgt = seed_docs["it"], seed_docs["de"]
+    assert align_documents(src, tgt, None, None, fixed=()) == align_documents(src, tgt, None, None)
+
+
+@pytest.mark.parametrize(
+    ("fixed", "message"),
+    [
+        pytest.param([Link((), (), 1.0)], "fixed link 0 joins no sentences", id="empty"),
+        pytest.param([Link((99,), (0,), 1.0)], "names a sentence that does not exist", id="range"),
+        pytest.param(
+            [Link((5,), (5,), 1.0), Link((4,), (6,), 1.0)],
+            "fixed link 1 overlaps or precedes an earlier one",
+            id="order",
+        ),
+        pytest.param(
+            [Link((5, 6), (5,), 1.0), Link((6,), (6,), 1.0)], "fixed link 1 overlaps", id="overlap"
+        ),
+    ],
+)
+def test_bad_fixed_links_are_refused(
+    seed_docs: dict[str, Document], fixed: list[Link], message: str
+) -> None:
+    with pytest.raises(AlignmentError, match=message):
+        align_documents(seed_docs["it"], seed_docs["de"], None, None, fixed=fixed)

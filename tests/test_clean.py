@@ -12,13 +12,14 @@ from hypothesis import strategies as st
 from corpus.clean import (
     BYLINE,
     NAVIGATION,
+    REMOVED_BY_YOU,
     REPEATED,
     SITE_NAME,
     Cleaned,
     clean_text,
     split_paragraphs,
 )
-from corpus.model import Removal
+from corpus.model import Corrections, Removal
 
 ARTICLES = Path(__file__).resolve().parents[1] / "corpus" / "articles"
 SEEDS = {path.name[:3]: path for path in sorted(ARTICLES.glob("*.txt"))}
@@ -331,3 +332,145 @@ def test_every_paragraph_is_kept_or_accounted_for(lines: list[str]) -> None:
             assert removal.line not in after
     untouched = set(before) - {removal.line for removal in cleaned.removed}
     assert all(after[line] == before[line] for line in untouched)
+
+
+def book(*chapters: str) -> str:
+    """A text with sections, as `corpus.sections.join_sections` writes a book."""
+    return "\n\f\n".join(chapters) + "\n"
+
+
+def test_a_section_break_is_never_a_paragraph_nor_joins_wrapped_lines() -> None:
+    text = book(GUTENBERG.strip(), GUTENBERG.strip())
+    cleaned = clean_text(text)
+    assert "\f" not in "".join(cleaned.texts)
+    assert cleaned.breaks == (GUTENBERG.count("\n") + 1,)
+    first, second = (
+        cleaned.texts[: len(cleaned.texts) // 2],
+        cleaned.texts[len(cleaned.texts) // 2 :],
+    )
+    assert first == second
+    assert first[-1].endswith("pink eyes ran close by her.")
+    assert cleaned.sections == (0,) * len(first) + (1,) * len(second)
+
+
+def test_every_line_knows_its_section() -> None:
+    cleaned = clean_text(book("Menu\nTitle", "Chapter 2\nText."))
+    assert cleaned.breaks == (3,)
+    assert [cleaned.section_of(r.line) for r in cleaned.removed] == [0]
+    assert cleaned.paragraphs == ((2, "Title"), (4, "Chapter 2"), (5, "Text."))
+    assert cleaned.sections == (0, 1, 1)
+
+
+RUNNING_HEADER = "The Hound of the Baskervilles"
+
+
+def test_a_running_header_on_every_chapter_is_removed_but_the_title() -> None:
+    chapters = [f"{RUNNING_HEADER}\nChapter {k}\n{BODY}" for k in range(1, 5)]
+    cleaned = clean_text(book(*chapters))
+    assert cleaned.texts[0] == RUNNING_HEADER
+    assert cleaned.texts.count(RUNNING_HEADER) == 1
+    assert [r.reason for r in cleaned.removed] == [REPEATED] * 3
+
+
+def test_a_book_keeps_its_own_repetitions() -> None:
+    refrain = "Row, row, row your boat"
+    contents = "Contents\nThe Boy Who Lived\nThe Vanishing Glass"
+    one = f"The Boy Who Lived\n{BODY}\n{refrain}\n{BODY[:-1]} twice.\n{refrain}"
+    two = f"The Vanishing Glass\n{BODY}"
+    cleaned = clean_text(book(contents, one, two))
+    assert cleaned.removed == ()
+    assert cleaned.texts.count(refrain) == 2
+    assert cleaned.texts.count("The Boy Who Lived") == 2
+
+
+def test_header_rules_apply_to_the_first_section_only() -> None:
+    first = f"A headline for the story\nJane Doe\n{BODY}"
+    chapter = f"Chapter 2\nHarry Potter\n{BODY}"
+    cleaned = clean_text(book(first, chapter, "Chapter 3 - Dudley\nBy Jane Doe\n" + BODY))
+    assert cleaned.removed == (Removal(2, "Jane Doe", BYLINE),)
+
+
+SEED_000_NAVIGATION = 1
+SEED_000_TITLE = 3
+
+
+def test_restoring_a_removal_puts_the_line_back_in_its_place() -> None:
+    cleaned = clean_text(seed("000"), restore=frozenset({SEED_000_NAVIGATION, 8}))
+    assert cleaned.paragraphs[0] == (1, "Skip to main content")
+    assert (8, "Anonim") in cleaned.paragraphs
+    assert [r.line for r in cleaned.removed] == [3, 5, 7]
+    assert cleaned.corrections == Corrections(restore=frozenset({1, 8}))
+
+
+def test_restoring_a_site_name_gives_the_title_its_suffix_back() -> None:
+    original = seed("000").split("\n")[SEED_000_TITLE - 1]
+    cleaned = clean_text(seed("000"), restore=frozenset({SEED_000_TITLE}))
+    assert (SEED_000_TITLE, original) in cleaned.paragraphs
+    assert SITE_NAME not in {r.reason for r in cleaned.removed}
+
+
+def test_removing_a_kept_line_records_it_as_removed_by_you() -> None:
+    text = f"Title\n{BODY}\nA line the learner does not want."
+    cleaned = clean_text(text, remove=frozenset({3}))
+    assert cleaned.texts == ("Title", BODY)
+    assert cleaned.removed == (Removal(3, "A line the learner does not want.", REMOVED_BY_YOU),)
+    assert cleaned.corrections == Corrections(remove=frozenset({3}))
+
+
+def test_removing_a_title_removes_it_whole_with_its_site_name() -> None:
+    original = seed("000").split("\n")[SEED_000_TITLE - 1]
+    cleaned = clean_text(
+        seed("000"), restore=frozenset({SEED_000_TITLE}), remove=frozenset({SEED_000_TITLE})
+    )
+    assert SEED_000_TITLE not in dict(cleaned.paragraphs)
+    assert [r for r in cleaned.removed if r.line == SEED_000_TITLE] == [
+        Removal(SEED_000_TITLE, original, REMOVED_BY_YOU)
+    ]
+    assert cleaned.corrections == Corrections(remove=frozenset({SEED_000_TITLE}))
+
+
+def test_corrections_that_name_nothing_are_ignored() -> None:
+    text = f"Menu\nTitle\n\n{BODY}"
+    cleaned = clean_text(text, restore=frozenset({2, 3, 99}), remove=frozenset({1, 3, 99}))
+    assert cleaned == clean_text(text)
+    assert not cleaned.corrections
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(LINES, max_size=12), st.sets(st.integers(1, 14)), st.sets(st.integers(1, 14)))
+def test_corrections_move_lines_between_kept_and_removed(
+    lines: list[str], restore: set[int], remove: set[int]
+) -> None:
+    text = "\n".join(lines)
+    before = clean_text(text)
+    after = clean_text(text, restore=frozenset(restore), remove=frozenset(remove))
+    original = dict(split_paragraphs(text))
+    kept = dict(after.paragraphs)
+    for line in after.corrections.restore:
+        assert kept[line] == original[line]
+    for line in after.corrections.remove:
+        assert Removal(line, original[line], REMOVED_BY_YOU) in after.removed
+        assert line not in kept
+    untouched = set(original) - after.corrections.restore - after.corrections.remove
+    assert {line: kept[line] for line in untouched if line in kept} == {
+        line: text for line, text in before.paragraphs if line in untouched
+    }
+    everything = clean_text(text, restore=frozenset(r.line for r in before.removed))
+    assert dict(everything.paragraphs) == original
+
+
+def test_corrections_json_is_canonical_and_round_trips() -> None:
+    corrections = Corrections(restore=frozenset({8, 1}), remove=frozenset({12}))
+    assert corrections.to_json() == '{"remove":[12],"restore":[1,8]}'
+    assert Corrections.from_json(corrections.to_json()) == corrections
+    assert Corrections().to_json() == ""
+    assert Corrections.from_json("") == Corrections()
+    assert Corrections.from_json('{"restore": [3]}') == Corrections(restore=frozenset({3}))
+
+
+@pytest.mark.parametrize(
+    "text", ["[1]", '{"restore": [0]}', '{"remove": ["3"]}', '{"other": []}', '{"remove": 3}']
+)
+def test_malformed_corrections_json_is_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        Corrections.from_json(text)

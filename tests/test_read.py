@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corpus.errors import InputError
-from corpus.read import decode_text, extract_html, read_document_text
+from corpus.read import decode_text, extract_html, read_document_text, read_pasted, read_upload
 
 ARTICLES = Path(__file__).resolve().parents[1] / "corpus" / "articles"
 GERMAN = (
@@ -118,7 +118,7 @@ def test_decode_text_returns_clean_text_or_input_error(data: bytes) -> None:
     assert unicodedata.is_normalized("NFC", text)
 
 
-@pytest.mark.parametrize("name", ["article.txt", "NOTES.MD", "page.Txt"])
+@pytest.mark.parametrize("name", ["article.txt", "NOTES.TEXT", "page.Txt"])
 def test_read_document_text_reads_text_files(tmp_path: Path, name: str) -> None:
     path = write(tmp_path, name, GERMAN.encode("cp1252"))
     assert read_document_text(path) == GERMAN
@@ -334,3 +334,86 @@ def test_extract_html_does_not_repeat_the_headline_for_the_window_title() -> Non
     html = "<html><head><title>Kurz | Seite</title></head><body><h1>Kurz</h1><p>Text.</p>"
     html += "</body></html>"
     assert extract_html("tiny.html", html.encode()) == "Kurz\n\nText.\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "expected"),
+    [
+        pytest.param("article.txt", GERMAN.encode("cp1252"), GERMAN, id="text"),
+        pytest.param("page.HTML", page(ARTICLE).encode(), None, id="web page"),
+        pytest.param("notes.md", b"# Title\n\nText.", "Title\n\nText.\n", id="markdown"),
+    ],
+)
+def test_read_upload_reads_like_a_file_on_disk(
+    tmp_path: Path, name: str, data: bytes, expected: str | None
+) -> None:
+    text = read_upload(name, data, max_bytes=100_000)
+    assert text == read_document_text(write(tmp_path, name, data))
+    if expected is not None:
+        assert text == expected
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        pytest.param(b"", "the file is empty", id="empty"),
+        pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00", "this is a PNG image, not a text file"),
+        pytest.param(bytes(range(128, 256)) * 8, "could not be recognised", id="undecodable"),
+    ],
+)
+def test_read_upload_refuses_bad_files_with_their_name(data: bytes, reason: str) -> None:
+    with pytest.raises(InputError, match=reason) as caught:
+        read_upload("upload.txt", data, max_bytes=100_000)
+    assert caught.value.source == "upload.txt"
+
+
+def test_read_upload_states_size_and_limit() -> None:
+    with pytest.raises(InputError, match=r"the file is 3 MB, larger than the limit of 2 MB"):
+        read_upload("big.txt", b"x" * (3 * 1024 * 1024), max_bytes=2 * 1024 * 1024)
+
+
+def test_read_upload_reports_type_and_size_at_once() -> None:
+    with pytest.raises(InputError) as caught:
+        read_upload("book.pdf", b"x" * 2000, max_bytes=1000)
+    assert caught.value.reason.startswith("unsupported file type '.pdf': Tandem reads .txt, ")
+    assert caught.value.reason.endswith(
+        ".epub; the file is 0.0019 MB, larger than the limit of "
+        "0.00095 MB: split it or remove what you do not want to read"
+    )
+
+
+def test_unsupported_type_lists_every_supported_one() -> None:
+    with pytest.raises(InputError) as caught:
+        read_upload("README", b"text", max_bytes=1000)
+    assert caught.value.reason == (
+        "unsupported file type a file without an extension: Tandem reads .txt, .text, .md, "
+        ".markdown, .html, .htm and .epub"
+    )
+
+
+def test_read_pasted_normalises_like_a_file() -> None:
+    pasted = "\ufeff" + unicodedata.normalize("NFD", GERMAN) + "\r\nZweite Zeile\rDritte\f"
+    assert read_pasted("pasted", pasted, max_bytes=10_000) == GERMAN + "\nZweite Zeile\nDritte\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        pytest.param("", "the text is empty", id="empty"),
+        pytest.param(" \n\t\u3000\n", "the text contains only whitespace, no text", id="blank"),
+        pytest.param("Hallo\x00Welt", "NUL characters", id="NUL"),
+        pytest.param("".join(map(chr, range(1, 32))) * 5 + "Text", "mostly control characters"),
+        pytest.param("Text \udc80 kaputt", "unpaired surrogates", id="surrogates"),
+        pytest.param("ä" * 600, "the text is 0.0011 MB, larger than the limit", id="too large"),
+    ],
+)
+def test_read_pasted_refuses_what_is_not_text(text: str, reason: str) -> None:
+    with pytest.raises(InputError, match=reason) as caught:
+        read_pasted("pasted text", text, max_bytes=1000)
+    assert caught.value.source == "pasted text"
+
+
+@pytest.mark.parametrize("name", ["a.txt", "a.md", "a.html"])
+def test_form_feeds_never_make_sections_outside_books(name: str) -> None:
+    data = b"<p>Page one.</p>\f<p>Page two.</p>" if name.endswith("html") else b"One.\n\f\nTwo."
+    assert "\f" not in read_upload(name, data, max_bytes=1000)
