@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from corpus.embed import Encoder, Vectors, covers
 from corpus.errors import InputError
 from corpus.group import semantic_similarity
 from corpus.language import detect_language, language_name
-from corpus.model import Alignment, Corrections, Document, Paragraph
+from corpus.model import Alignment, Corrections, Document, Link, Paragraph
 from corpus.read import DEFAULT_MAX_BYTES, SUFFIXES, read_document_text
 from corpus.segment import split_sentences
 from corpus.structure import classify_paragraphs
@@ -139,9 +139,11 @@ def align_article(
     vectors: Sequence[Vectors | None],
     model_note: str = "",
     wanted: Callable[[int, int], bool] = lambda i, j: True,
+    fixed: Mapping[tuple[int, int], Sequence[Link]] | None = None,
 ) -> list[PairAlignment]:
     """Align every pair of an article's versions directly (4 languages give 6 pairs), or the
-    pairs (i, j) for which `wanted(i, j)` is true.
+    pairs (i, j) for which `wanted(i, j)` is true, keeping a pair's `fixed[(i, j)]` links (the
+    learner's own) as they are.
 
     Each pair uses embeddings when the model is loaded and either covers both languages or
     visibly works on this pair; otherwise lengths and anchors, with a note saying why.
@@ -151,7 +153,11 @@ def align_article(
         if not wanted(i, j):
             continue
         va, vb, notes = pair_vectors(docs[i].lang, docs[j].lang, vectors[i], vectors[j], model_note)
-        result.append(PairAlignment(i, j, align_documents(docs[i], docs[j], va, vb, notes)))
+        kept = (fixed or {}).get((i, j), ())
+        if kept:
+            notes = (*notes, f"{len(kept)} link(s) made by hand were kept")
+        alignment = align_documents(docs[i], docs[j], va, vb, notes, fixed=kept)
+        result.append(PairAlignment(i, j, alignment))
     return result
 
 

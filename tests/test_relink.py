@@ -8,10 +8,10 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp import store
+from webapp import editing, store
 from webapp.cards import CardRequest, create_card
 from webapp.db import get_session
-from webapp.models import AlignmentEdit, Link, LinkSentence, Note, Sentence
+from webapp.models import AlignmentEdit, Link, LinkSentence, Note, Sentence, utcnow
 
 SOURCE = "/library/de.txt"
 
@@ -104,3 +104,29 @@ def test_realignment_retires_the_editors_undo_history(app: Flask) -> None:
         ingest(session, german((factories.GERMAN_BODY[1][0],)))
         edit = session.scalars(select(AlignmentEdit)).one()
         assert edit.undone_at is not None
+
+
+def test_links_made_by_hand_survive_a_text_change(app: Flask) -> None:
+    italian = "/library/it.txt"
+    with app.app_context():
+        session = get_session()
+        ingest(session, factories.german_article(SOURCE), factories.italian_article(italian))
+        first = link_of(session, "Die Stadt hat")
+        alignment = first.alignment
+        editing.merge(
+            session, alignment, first.id, seen=editing.version(session, alignment), now=utcnow()
+        )
+        session.commit()
+        merged = link_of(session, "Die Stadt hat")
+        assert merged.manual and len(merged.members) == 4
+        # The last Italian sentence is reworded: the pair is realigned, the merge stays.
+        body = list(factories.ITALIAN_BODY)
+        body[2] = ("I costi in più, 300.000 euro, saranno coperti con dei risparmi.",)
+        ingest(
+            session,
+            factories.article(factories.ITALIAN_TITLE, body, lang="it", source=italian),
+        )
+        session.expire_all()
+        kept = link_of(session, "Die Stadt hat")
+        assert kept.id == merged.id and kept.manual and len(kept.members) == 4
+        assert "made by hand were kept" in kept.alignment.notes

@@ -49,7 +49,7 @@ def create() -> ResponseReturnValue:
         text = request.form.get(f"text-{k}", "")
         if text.strip():
             name = request.form.get(f"name-{k}", "").strip() or f"pasted text {k}"
-            uploads.append(imports.Upload(f"{name}.txt", text.encode("utf-8")))
+            uploads.append(imports.Upload(name, text.encode("utf-8"), pasted=True))
     try:
         job = imports.start(session, uploads, article)
     except imports.ImportProblem as exc:

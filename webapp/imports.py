@@ -13,7 +13,6 @@ Nothing here commits except the two jobs, which own their transactions.
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,8 +29,8 @@ from corpus.embed import load_encoder
 from corpus.errors import CorpusError, InputError
 from corpus.ingest import build_document
 from corpus.language import LANGUAGE_NAMES, detect_language, language_name
-from corpus.model import Document
-from corpus.read import read_upload, section_breaks
+from corpus.model import Corrections, Document
+from corpus.read import read_pasted, read_upload
 from webapp import db, jobs, store
 from webapp.models import Article, ImportFile, ImportJob, Version
 
@@ -48,10 +47,11 @@ class ImportProblem(CorpusError):
 
 @dataclass(frozen=True)
 class Upload:
-    """A file or pasted text as it arrived."""
+    """A file or pasted text (UTF-8) as it arrived."""
 
     name: str
     data: bytes
+    pasted: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,8 +83,14 @@ def start(session: Session, uploads: Sequence[Upload], article: Article | None) 
     folder = upload_dir() / str(job.id)
     folder.mkdir(parents=True, exist_ok=True)
     for k, upload in enumerate(uploads):
-        (folder / str(k)).write_bytes(upload.data)
+        _upload_path(folder, k, upload.pasted).write_bytes(upload.data)
     return job
+
+
+def _upload_path(folder: Path, position: int, pasted: bool) -> Path:
+    """Where an upload waits: pasted text is marked, because it is read as text, whatever its
+    name says."""
+    return folder / f"{position}.pasted" if pasted else folder / str(position)
 
 
 def queue_reading(job: ImportJob) -> None:
@@ -106,7 +112,7 @@ def read_job(job_id: int, report: Callable[[str, float], None]) -> None:
     try:
         for k, file in enumerate(job.files):
             report(f"Reading {file.name}", k / len(job.files))
-            _read_file(file, folder / str(file.position), max_bytes)
+            _read_file(file, folder, max_bytes)
     except Exception:
         current_app.logger.exception("import %s: reading failed", job_id)
         session.rollback()
@@ -120,10 +126,15 @@ def read_job(job_id: int, report: Callable[[str, float], None]) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def _read_file(file: ImportFile, path: Path, max_bytes: int) -> None:
+def _read_file(file: ImportFile, folder: Path, max_bytes: int) -> None:
     """Fill in the file's text and detected language, or the reason it cannot be used."""
+    pasted = _upload_path(folder, file.position, pasted=True)
     try:
-        text = read_upload(file.name, path.read_bytes(), max_bytes=max_bytes)
+        if pasted.exists():
+            text = read_pasted(file.name, pasted.read_text(encoding="utf-8"), max_bytes=max_bytes)
+        else:
+            data = _upload_path(folder, file.position, pasted=False).read_bytes()
+            text = read_upload(file.name, data, max_bytes=max_bytes)
         cleaned = clean_text(text)
         if not cleaned.paragraphs:
             raise InputError(file.name, "no article text is left after removing page noise")
@@ -142,18 +153,17 @@ def _finish(session: Session, job: ImportJob, status: str, message: str) -> None
     session.commit()
 
 
-def corrections(file: ImportFile) -> tuple[frozenset[int], frozenset[int]]:
+def corrections(file: ImportFile) -> Corrections:
     """The lines the learner restored and removed."""
-    data = json.loads(file.overrides) if file.overrides else {}
-    return frozenset(data.get("restore", ())), frozenset(data.get("remove", ()))
+    return Corrections.from_json(file.overrides)
 
 
 def correct_line(file: ImportFile, line: int, action: str) -> bool:
     """Apply the learner's correction to one line: "restore" a removal (or take back their own
     removal), "remove" a kept paragraph (or take back a restoration). Returns whether the line
     is now kept."""
-    restore, remove = (set(lines) for lines in corrections(file))
-    cleaned = _cleaned(file.text, frozenset(), frozenset())
+    restore, remove = set(corrections(file).restore), set(corrections(file).remove)
+    cleaned = _cleaned(file.text, Corrections())
     if action == "restore":
         if line in remove:
             remove.discard(line)
@@ -164,38 +174,32 @@ def correct_line(file: ImportFile, line: int, action: str) -> bool:
     elif action == "remove":
         if line in restore:
             restore.discard(line)
-        elif any(n == line for n, _ in _cleaned(file.text, *corrections(file)).paragraphs):
+        elif any(n == line for n, _ in _cleaned(file.text, corrections(file)).paragraphs):
             remove.add(line)
         else:
             raise ImportProblem(f"Line {line} of {file.name} is not in the text.")
     else:
         raise ImportProblem(f"Unknown correction {action!r}: use restore or remove.")
-    file.overrides = (
-        json.dumps({"restore": sorted(restore), "remove": sorted(remove)})
-        if restore or remove
-        else ""
-    )
-    return any(n == line for n, _ in _cleaned(file.text, *corrections(file)).paragraphs)
+    file.overrides = Corrections(frozenset(restore), frozenset(remove)).to_json()
+    return any(n == line for n, _ in _cleaned(file.text, corrections(file)).paragraphs)
 
 
 def preview(file: ImportFile) -> list[PreviewLine]:
     """The file's paragraphs and removals in line order, as the learner's corrections leave
     them (a title whose site name was cut appears once kept, once as the removed part)."""
-    cleaned = _cleaned(file.text, *corrections(file))
-    breaks = section_breaks(file.text)
+    cleaned = _cleaned(file.text, corrections(file))
     rows = [(line, text, "") for line, text in cleaned.paragraphs]
     rows += [(r.line, r.text, r.reason) for r in cleaned.removed]
     rows.sort(key=lambda row: (row[0], row[2] != ""))
     return [
-        PreviewLine(line, text, reason, sum(1 for b in breaks if b < line))
-        for line, text, reason in rows
+        PreviewLine(line, text, reason, cleaned.section_of(line)) for line, text, reason in rows
     ]
 
 
 @lru_cache(maxsize=16)
-def _cleaned(text: str, restore: frozenset[int], remove: frozenset[int]) -> Cleaned:
-    """Cleaning a book takes a while: the preview pages and toggles reuse the result."""
-    return clean_text(text, restore=restore, remove=remove)
+def _cleaned(text: str, corrections: Corrections) -> Cleaned:
+    """Cleaning a book takes a while: the preview pages and corrections reuse the result."""
+    return clean_text(text, restore=corrections.restore, remove=corrections.remove)
 
 
 def confirm(session: Session, job: ImportJob, languages: dict[int, str]) -> bool:
@@ -262,10 +266,14 @@ def _store(
     docs = []
     for k, file in enumerate(usable):
         report(f"Splitting {file.name} into sentences", 0.1 * k / len(usable))
-        restore, remove = corrections(file)
+        fixes = corrections(file)
         docs.append(
             build_document(
-                _source(job, file), file.text, lang=file.lang, restore=restore, remove=remove
+                _source(job, file),
+                file.text,
+                lang=file.lang,
+                restore=fixes.restore,
+                remove=fixes.remove,
             )
         )
     report("Loading the sentence model", 0.1)
@@ -294,7 +302,7 @@ def _store(
         return "failed", " ".join(str(problem) for problem in result.failed)
     if result.doubtful and not job.accept_doubtful:
         return "warning", " ".join(str(doubt) for doubt in result.doubtful)
-    _keep_corrections(session, job, docs)
+    _keep_corrections(session, docs)
     job.result_article_id = _result_article(session, docs)
     for file in job.files:
         file.text = ""  # stored as sentences now; the copy is not needed
@@ -307,12 +315,11 @@ def _source(job: ImportJob, file: ImportFile) -> str:
     return f"upload {job.id}/{file.position + 1}: {file.name}"
 
 
-def _keep_corrections(session: Session, job: ImportJob, docs: Sequence[Document]) -> None:
-    by_source = {_source(job, f): f.overrides for f in job.files}
-    for version in session.scalars(
-        select(Version).where(Version.source.in_([d.source for d in docs]))
-    ):
-        version.overrides = by_source.get(version.source, "")
+def _keep_corrections(session: Session, docs: Sequence[Document]) -> None:
+    """Record on each new version the corrections that applied to it."""
+    by_source = {d.source: d.corrections.to_json() for d in docs}
+    for version in session.scalars(select(Version).where(Version.source.in_(list(by_source)))):
+        version.overrides = by_source[version.source]
 
 
 def _result_article(session: Session, docs: Sequence[Document]) -> int | None:

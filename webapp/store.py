@@ -27,6 +27,7 @@ from corpus.ingest import CachedEmbedder, align_article, load_document
 from corpus.language import language_name
 from corpus.model import Alignment as AlignmentResult
 from corpus.model import Document, Role
+from corpus.model import Link as DocLink
 from corpus.model import Paragraph as DocParagraph
 from corpus.model import Removal as CleanerRemoval
 from webapp import relink
@@ -438,14 +439,40 @@ def _realign(
     versions = sorted(article.versions, key=lambda v: v.id)
     docs = [to_document(v) for v in versions]
     vectors = embedder(docs)
+    index = {v.id: k for k, v in enumerate(versions)}
+    fixed = {
+        (index[a.source_version_id], index[a.target_version_id]): _hand_made_links(a)
+        for a in session.scalars(select(Alignment).where(Alignment.article_id == article.id))
+    }
     saved = []
     for pair in align_article(
-        docs, vectors, model_note, lambda i, j: bool({versions[i].id, versions[j].id} & version_ids)
+        docs,
+        vectors,
+        model_note,
+        lambda i, j: bool({versions[i].id, versions[j].id} & version_ids),
+        fixed,
     ):
         source, target = versions[pair.source], versions[pair.target]
         row = save_alignment(session, article, source, target, pair.alignment)
         saved.append((row, pair.alignment))
     return saved
+
+
+def _hand_made_links(alignment: Alignment) -> list[DocLink]:
+    """The learner's links of a stored pair whose sentences all survived a text change, as
+    sentence positions for the aligner to keep."""
+    source = {s.id: s.position for s in alignment.source_version.sentences}
+    target = {s.id: s.position for s in alignment.target_version.sentences}
+    kept = []
+    for link in alignment.links:
+        if not link.manual:
+            continue
+        sides = {"source": source, "target": target}
+        if all(m.sentence_id in sides[m.side] for m in link.members):
+            src = sorted(source[m.sentence_id] for m in link.members if m.side == "source")
+            tgt = sorted(target[m.sentence_id] for m in link.members if m.side == "target")
+            kept.append(DocLink(tuple(src), tuple(tgt), 1.0))
+    return kept
 
 
 def save_alignment(
