@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import gc
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -52,6 +52,21 @@ class _UseEncoder:
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         normalised: Vectors = vectors / np.maximum(norms, 1e-12)
         return normalised
+
+
+BATCH = 256
+
+
+def encode_in_batches(
+    encoder: Encoder, texts: Sequence[str], progress: Callable[[int], None] = lambda done: None
+) -> Vectors:
+    """Encode `texts` a batch at a time, calling `progress(count)` after each batch, so a book
+    (seconds of work) can show how far it got."""
+    parts = []
+    for start in range(0, len(texts), BATCH):
+        parts.append(encoder.encode(texts[start : start + BATCH]))
+        progress(len(parts[-1]))
+    return np.concatenate(parts) if parts else encoder.encode([])
 
 
 @functools.cache

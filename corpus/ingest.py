@@ -16,7 +16,7 @@ from pathlib import Path
 
 from corpus.align import align_documents
 from corpus.clean import clean_text
-from corpus.embed import Encoder, Vectors, covers
+from corpus.embed import Encoder, Vectors, covers, encode_in_batches
 from corpus.errors import InputError
 from corpus.group import semantic_similarity
 from corpus.language import detect_language, language_name
@@ -97,12 +97,17 @@ def document_checksum(text: str, corrections: Corrections) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def embed_documents(docs: Sequence[Document], encoder: Encoder | None) -> list[Vectors | None]:
-    """Sentence vectors for each document, in one batch for speed; None without a model."""
+def embed_documents(
+    docs: Sequence[Document],
+    encoder: Encoder | None,
+    progress: Callable[[int], None] = lambda done: None,
+) -> list[Vectors | None]:
+    """Sentence vectors for each document, in batches (`progress` hears how many sentences
+    each one did); None without a model."""
     if encoder is None:
         return [None] * len(docs)
     sentences = [s for doc in docs for s in doc.sentences]
-    vectors = encoder.encode(sentences)
+    vectors = encode_in_batches(encoder, sentences, progress)
     result: list[Vectors | None] = []
     start = 0
     for doc in docs:
@@ -112,15 +117,32 @@ def embed_documents(docs: Sequence[Document], encoder: Encoder | None) -> list[V
 
 
 class CachedEmbedder:
-    """Embeds each document (by checksum) once, however often grouping and alignment ask."""
+    """Embeds each document (by checksum) once, however often grouping and alignment ask.
 
-    def __init__(self, encoder: Encoder | None) -> None:
+    `progress(done, total)` hears of every batch of sentences embedded by one call.
+    """
+
+    def __init__(
+        self,
+        encoder: Encoder | None,
+        progress: Callable[[int, int], None] = lambda done, total: None,
+    ) -> None:
         self.encoder = encoder
+        self.progress = progress
         self._vectors: dict[str, Vectors | None] = {}
 
     def __call__(self, docs: Sequence[Document]) -> list[Vectors | None]:
         missing = list({d.checksum: d for d in docs if d.checksum not in self._vectors}.values())
-        for doc, vectors in zip(missing, embed_documents(missing, self.encoder), strict=True):
+        total = sum(len(doc.sentences) for doc in missing)
+        done = 0
+
+        def batch_done(count: int) -> None:
+            nonlocal done
+            done += count
+            self.progress(done, total)
+
+        embedded = embed_documents(missing, self.encoder, batch_done)
+        for doc, vectors in zip(missing, embedded, strict=True):
             self._vectors[doc.checksum] = vectors
         return [self._vectors[d.checksum] for d in docs]
 

@@ -8,9 +8,16 @@ import hashlib
 import pytest
 
 from corpus.clean import REMOVED_BY_YOU
+from corpus.embed import BATCH, Encoder
 from corpus.errors import InputError
-from corpus.ingest import align_article, build_document, document_checksum, load_document
-from corpus.model import Corrections
+from corpus.ingest import (
+    CachedEmbedder,
+    align_article,
+    build_document,
+    document_checksum,
+    load_document,
+)
+from corpus.model import Corrections, Document
 from corpus.read import read_document_text, read_upload
 from tests.books import build_epub, chapter
 from tests.conftest import SEED_FILES
@@ -103,3 +110,18 @@ def test_two_books_align_chapter_by_chapter() -> None:
         target = {chapters[1][j] for j in link.target}
         assert not source or not target or {german_chapter[s] for s in source} == target
         assert link.target == () or source != {2}
+
+
+def test_the_embedder_reports_its_progress_batch_by_batch(
+    encoder: Encoder, seed_docs: dict[str, Document]
+) -> None:
+    reports: list[tuple[int, int]] = []
+    embedder = CachedEmbedder(encoder, lambda done, total: reports.append((done, total)))
+    docs = list(seed_docs.values())
+    total = sum(len(doc.sentences) for doc in docs)
+    vectors = embedder(docs)
+    assert [len(v) for v in vectors if v is not None] == [len(doc.sentences) for doc in docs]
+    assert reports[-1] == (total, total)
+    assert len(reports) == -(-total // BATCH)
+    embedder(docs)  # cached: nothing to embed, nothing to report
+    assert reports[-1] == (total, total) and len(reports) == -(-total // BATCH)

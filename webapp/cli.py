@@ -14,13 +14,12 @@ from itertools import chain
 from pathlib import Path
 
 import click
-import numpy as np
 from flask import current_app
 from flask.cli import FlaskGroup
 from werkzeug.exceptions import HTTPException
 
 from corpus.align import SENTENCE_BEADS, Units, align_units
-from corpus.embed import Encoder, Vectors, load_encoder
+from corpus.embed import Encoder, Vectors, encode_in_batches, load_encoder
 from corpus.errors import CorpusError
 from corpus.ingest import collect_files, pair_vectors
 from corpus.language import detect_language
@@ -200,16 +199,8 @@ def align(
 
 def _embed_with_progress(encoder: Encoder, sides: list[list[str]]) -> list[Vectors | None]:
     """Embed each side in batches, with a progress bar on stderr (a book takes seconds)."""
-    batch = 256
-    result: list[Vectors | None] = []
     with click.progressbar(length=sum(map(len, sides)), label="Embedding", file=sys.stderr) as bar:
-        for texts in sides:
-            parts = []
-            for start in range(0, len(texts), batch):
-                parts.append(encoder.encode(texts[start : start + batch]))
-                bar.update(len(parts[-1]))
-            result.append(np.concatenate(parts))
-    return result
+        return [encode_in_batches(encoder, texts, bar.update) for texts in sides]
 
 
 def _sentence_lines(path: Path) -> list[str]:

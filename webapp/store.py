@@ -176,7 +176,9 @@ def ingest_documents(
     or `article`) that barely align with their article are listed in `report.doubtful`: the
     caller decides whether to keep them.
     """
-    vectors = CachedEmbedder(encoder)
+    vectors = CachedEmbedder(
+        encoder, lambda done, total: progress("Embedding sentences", 0.1 + 0.4 * done / total)
+    )
     if article is not None:
         docs = _refuse_present_languages(article, docs, report)
     new: list[Document] = []
