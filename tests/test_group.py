@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from corpus.embed import Encoder
-from corpus.group import compare, group_documents
+from corpus.group import compare, group_documents, translation_doubt
 from corpus.ingest import embed_documents, load_document
-from corpus.model import Document
+from corpus.model import Alignment, Document, Link
 from tests.conftest import OTHER_ARTICLE
 
 
@@ -66,3 +66,18 @@ def test_two_stored_articles_are_never_merged(
 def test_without_embeddings_numbers_and_shape_decide(seed_docs: dict[str, Document]) -> None:
     docs = seeds_and_other(seed_docs)
     assert group_documents(docs, [None] * len(docs)) == [[0, 1, 2, 3], [4]]
+
+
+def test_translation_doubt_trusts_similarity_when_there_is_one() -> None:
+    clean = Alignment((), (Link((0,), (0,), 0.9),) * 10, (0,) * 10, "embeddings")
+    assert translation_doubt(clean, 0.68) is None
+    reason = translation_doubt(clean, 0.35)
+    assert reason is not None and "35% similar" in reason
+
+
+def test_without_embeddings_translation_doubt_counts_lost_sentences() -> None:
+    good = (Link((0,), (0,), 0.9),) * 7
+    lost = (Link((0,), (), 0.4), Link((), (0,), 0.4), Link((0,), (0,), 0.3, flagged=True))
+    assert translation_doubt(Alignment((), good + lost, (0,) * 10, "length"), None) is None
+    reason = translation_doubt(Alignment((), good[:3] + lost * 2, (0,) * 9, "length"), None)
+    assert reason is not None and "67% of the sentences" in reason

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from corpus.embed import Encoder, load_encoder
 from corpus.errors import InputError
-from corpus.group import group_documents, translation_doubt
+from corpus.group import group_documents, semantic_similarity, translation_doubt
 from corpus.ingest import CachedEmbedder, align_article, load_document
 from corpus.language import language_name
 from corpus.model import Alignment as AlignmentResult
@@ -61,13 +61,12 @@ class Doubt:
     source: str
     language: str
     other_language: str
-    share: float
+    reason: str
 
     def __str__(self) -> str:
         return (
             f"{self.source} ({self.language}) does not look like a translation of the "
-            f"{self.other_language} version: "
-            f"{self.share:.0%} of the sentences found no clear counterpart"
+            f"{self.other_language} version: {self.reason}"
         )
 
 
@@ -193,31 +192,38 @@ def ingest_documents(
         else:
             new.append(doc)
 
-    touched: dict[int, set[int]] = {}  # article id -> ids of versions whose links must be redone
-    for version, doc in changed:
-        _replace_content(session, version, doc)
-        touched.setdefault(version.article_id, set()).add(version.id)
-        report.updated.append(doc.source)
+    # Embed before the first write: the model is the slow part, and SQLite has one writer, so
+    # other requests would wait for the whole import to write anything.
+    replaced = {version.id for version, _ in changed}
+    stored_versions = [v for version, _ in changed for v in version.article.versions]
+    if article is not None:
+        stored_versions += article.versions
+    unchanged = [to_document(v) for v in stored_versions if v.id not in replaced]
+    vectors([*new, *(doc for _, doc in changed), *unchanged])
 
+    touched: dict[int, set[int]] = {}  # article id -> ids of versions whose links must be redone
     chosen = set(labels or ()) | ({doc.source for doc in new} if article is not None else set())
-    if new:
-        progress("Embedding sentences", 0.1)
+    if new:  # placed first: grouping compares with stored text, which reads, not writes
         if article is not None:
-            # Embed before the first write: the model is the slow part, and SQLite has one writer.
-            vectors([*new, *(to_document(v) for v in article.versions)])
             placed = [(article, [_add_version(session, article, doc) for doc in new])]
             report.added.extend(doc.source for doc in new)
         else:
             placed = _place_new_documents(session, new, vectors, report, labels or {})
         for stored, versions in placed:
             touched.setdefault(stored.id, set()).update(v.id for v in versions)
+    for version, doc in changed:
+        _replace_content(session, version, doc)
+        touched.setdefault(version.article_id, set()).add(version.id)
+        report.updated.append(doc.source)
     session.flush()
 
     for done, (article_id, version_ids) in enumerate(touched.items()):
         progress("Aligning", 0.5 + 0.5 * done / len(touched))
         stored = session.get_one(Article, article_id)
-        for saved, result in _realign(session, stored, version_ids, vectors, model_note):
-            _check_translation(saved, result, chosen, report)
+        for saved, result, similarity in _realign(
+            session, stored, version_ids, vectors, model_note
+        ):
+            _check_translation(saved, result, similarity, chosen, report)
         report.articles.append(stored.slug)
 
 
@@ -247,12 +253,16 @@ def _refuse_present_languages(
 
 
 def _check_translation(
-    saved: Alignment, result: AlignmentResult, chosen: set[str], report: IngestReport
+    saved: Alignment,
+    result: AlignmentResult,
+    similarity: float | None,
+    chosen: set[str],
+    report: IngestReport,
 ) -> None:
     """Note a learner-placed document that barely aligns with the other side of a pair (the
     later version of the pair when the learner placed both)."""
-    share = translation_doubt(result)
-    if share is None:
+    reason = translation_doubt(result, similarity)
+    if reason is None:
         return
     for version, other in (
         (saved.target_version, saved.source_version),
@@ -260,7 +270,9 @@ def _check_translation(
     ):
         if version.source in chosen:
             report.doubtful.append(
-                Doubt(version.source, language_name(version.lang), language_name(other.lang), share)
+                Doubt(
+                    version.source, language_name(version.lang), language_name(other.lang), reason
+                )
             )
             return
 
@@ -435,9 +447,10 @@ def _realign(
     version_ids: set[int],
     embedder: CachedEmbedder,
     model_note: str,
-) -> list[tuple[Alignment, AlignmentResult]]:
+) -> list[tuple[Alignment, AlignmentResult, float | None]]:
     """Align every pair of the article's versions that involves a new or changed version, and
-    return what was stored with what the aligner found."""
+    return what was stored with what the aligner found and how similar the two texts are
+    (None without embeddings)."""
     versions = sorted(article.versions, key=lambda v: v.id)
     docs = [to_document(v) for v in versions]
     vectors = embedder(docs)
@@ -456,7 +469,9 @@ def _realign(
     ):
         source, target = versions[pair.source], versions[pair.target]
         row = save_alignment(session, article, source, target, pair.alignment)
-        saved.append((row, pair.alignment))
+        va, vb = vectors[pair.source], vectors[pair.target]
+        similarity = None if va is None or vb is None else semantic_similarity(va, vb)
+        saved.append((row, pair.alignment, similarity))
     return saved
 
 
