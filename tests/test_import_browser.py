@@ -119,6 +119,25 @@ def test_upload_files_correct_the_cleaner_and_read(page: Page, tmp_path: Path) -
     expect(page.locator(".reader")).not_to_contain_text("Dan tentu saja")
     screenshot(page, "import-read-upload")
 
+    # Fix one alignment of the imported article with the keyboard: the restored line has no
+    # German counterpart, so the learner merges it with the next pair, then reads the result.
+    page.get_by_role("link", name="Fix the alignment").click()
+    keynote = page.locator(".link").filter(has_text="Google I/O Keynote")
+    keynote.locator(".s").first.click()
+    pairs = page.locator(".link").count()
+    page.keyboard.press("m")
+    expect(page.locator("#status")).to_contain_text("Merged")
+    expect(page.locator(".link")).to_have_count(pairs - 1)
+    merged = page.locator(".link.selected")
+    expect(merged).to_contain_text("Google I/O Keynote")
+    link = merged.get_attribute("data-link")
+    page.get_by_role("link", name="Read", exact=True).click()
+    expect(page.locator(f'.pane.learn .s[data-link="{link}"]').first).to_contain_text(
+        "Google I/O Keynote"
+    )
+    expect(page.locator(f'.pane.help .s[data-link="{link}"]')).not_to_have_count(0)
+    screenshot(page, "import-fixed-and-read")
+
 
 def test_an_unrelated_translation_is_held_for_the_learner(page: Page) -> None:
     page.goto("/")
