@@ -3,6 +3,7 @@ the same refusals as the browser (a language the article has, a text that is not
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 from click.testing import Result
@@ -81,3 +82,20 @@ def test_forcing_the_language_of_an_attached_file(app: Flask, runner: FlaskCliRu
             "it",
             "de",
         ]
+
+
+def test_bad_books_are_named_with_their_reason(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "not-a-book.epub").write_bytes(b"plain text, not a ZIP archive")
+    bomb = tmp_path / "bomb.epub"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/epub+zip")
+        archive.writestr("OEBPS/chapter.xhtml", b"\0" * (64 * 1024 * 1024))
+    result = ingest(runner, tmp_path)
+    assert result.exit_code != 0
+    lines = [line for line in result.output.splitlines() if line.startswith("skipped")]
+    assert len(lines) == 2
+    assert any("not-a-book.epub" in line and "ZIP" in line for line in lines), lines
+    assert any("bomb.epub" in line for line in lines), lines
+    assert languages(app) == {}

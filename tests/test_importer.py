@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 
 from tests.conftest import OTHER_ARTICLE, SEED_FILES
 from tests.test_api import csrf_token
+from tests.test_document import seed_book
 from webapp import db, imports, jobs, store
-from webapp.models import Alignment, Article, ImportJob, Sentence, Version
+from webapp.models import Alignment, Article, ImportJob, Paragraph, Sentence, Version
 
 
 def post_import(
@@ -333,3 +334,22 @@ def test_the_status_is_json_for_the_page_to_poll(app: Flask, client: FlaskClient
 def test_posting_without_a_csrf_token_is_refused(client: FlaskClient) -> None:
     response = client.post("/import/", data={"text-1": "Ciao"})
     assert response.status_code == 400
+
+
+def test_two_epub_books_import_with_their_chapters(app: Flask, client: FlaskClient) -> None:
+    books = {
+        "libro.epub": seed_book("it", 0, {0, 1, 2, 3}, "Capitolo"),
+        "buch.epub": seed_book("de", 2, {0, 1, 3}, "Kapitel"),
+    }
+    number = job_id(post_import(client, files=books))
+    settle(app)
+    page = client.get(f"/import/{number}").get_data(as_text=True)
+    assert "Chapter 2" in page  # the preview marks where each chapter starts
+    assert confirm(client, number).status_code == 303
+    settle(app)
+    assert job(app, number).status == "done", job(app, number).message
+    with app.app_context():
+        sections = db.get_session().execute(
+            select(Version.lang, func.max(Paragraph.section)).join(Paragraph).group_by(Version.id)
+        )
+        assert dict(sections.all()) == {"it": 3, "de": 2}
