@@ -17,6 +17,8 @@ from flask import Flask
 from playwright.sync_api import Browser, Playwright
 from waitress import create_server
 
+from webapp import create_app
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -26,6 +28,23 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+def browser_app(root: Path, *, seed: bool) -> Flask:
+    """An app for a module of browser tests: its own SQLite file and instance folder under
+    `root`, none of the developer's environment, the shipped corpus only if `seed`."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("TANDEM_DATABASE_URL", "TANDEM_SECRET_KEY", "TANDEM_MAX_INGEST_BYTES"):
+            patch.delenv(name, raising=False)
+        patch.setenv("TANDEM_INSTANCE_PATH", str(root / "instance"))
+        return create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "browser-tests",
+                "SEED_CORPUS": seed,
+                "DATABASE_URL": f"sqlite:///{root / 'tandem.sqlite3'}",
+            }
+        )
 
 
 @contextmanager

@@ -18,8 +18,8 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.browser import serve
-from webapp import create_app, seed, store
+from tests.browser import browser_app, serve
+from webapp import seed, store
 from webapp.db import get_engine
 from webapp.models import Article, Note, Version
 
@@ -59,18 +59,7 @@ class Slugs:
 def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The app on a fresh SQLite file, seeded with the shipped corpus plus the markup article."""
     root = tmp_path_factory.mktemp("browser")
-    with pytest.MonkeyPatch.context() as patch:
-        for name in ("TANDEM_DATABASE_URL", "TANDEM_SECRET_KEY", "TANDEM_MAX_INGEST_BYTES"):
-            patch.delenv(name, raising=False)
-        patch.setenv("TANDEM_INSTANCE_PATH", str(root / "instance"))
-        app = create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": "browser-tests",
-                "SEED_CORPUS": True,
-                "DATABASE_URL": f"sqlite:///{root / 'tandem.sqlite3'}",
-            }
-        )
+    app = browser_app(root, seed=True)
     files = [root / "gefahr.de.txt", root / "pericolo.it.txt"]
     files[0].write_text(XSS_GERMAN, encoding="utf-8")
     files[1].write_text(XSS_ITALIAN, encoding="utf-8")

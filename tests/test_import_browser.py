@@ -11,10 +11,9 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import serve
+from tests.browser import browser_app, serve
 from tests.conftest import OTHER_ARTICLE, SEED_FILES
 from tests.test_browser import WIDE, screenshot
-from webapp import create_app
 from webapp.db import get_engine
 
 # Long enough for the model to load and the article to align on a busy machine.
@@ -24,19 +23,7 @@ IMPORT_TIMEOUT_MS = 60_000
 @pytest.fixture(scope="module")
 def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The app on an empty library (no shipped corpus), served for this module."""
-    root = tmp_path_factory.mktemp("import-browser")
-    with pytest.MonkeyPatch.context() as patch:
-        for name in ("TANDEM_DATABASE_URL", "TANDEM_SECRET_KEY", "TANDEM_MAX_INGEST_BYTES"):
-            patch.delenv(name, raising=False)
-        patch.setenv("TANDEM_INSTANCE_PATH", str(root / "instance"))
-        app = create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": "import-browser-tests",
-                "SEED_CORPUS": False,
-                "DATABASE_URL": f"sqlite:///{root / 'tandem.sqlite3'}",
-            }
-        )
+    app = browser_app(tmp_path_factory.mktemp("import-browser"), seed=False)
     yield app
     get_engine(app).dispose()
 

@@ -149,37 +149,34 @@ def correct(job_id: int, position: int, line: int) -> ResponseReturnValue:
 
 
 @bp.post("/<int:job_id>/confirm")
-def confirm(job_id: int) -> ResponseReturnValue:
+def confirm(job_id: int) -> Response:
     """Import with the languages the learner confirmed."""
     session = seed.prepared_session()
     job = _job(job_id)
     languages = {
         f.position: request.form.get(f"lang-{f.position}", f.lang).strip() for f in job.files
     }
-    if imports.confirm(session, job, languages):
-        session.commit()
-        imports.queue_storing(job)
-    return redirect(url_for("importer.show", job_id=job.id), code=303)
+    return _run(job, "storing" if imports.confirm(session, job, languages) else "")
 
 
 @bp.post("/<int:job_id>/accept")
 def accept(job_id: int) -> Response:
     """Keep a translation the aligner doubts."""
-    session = seed.prepared_session()
     job = _job(job_id)
-    if imports.accept_doubtful(job):
-        session.commit()
-        imports.queue_storing(job)
-    return redirect(url_for("importer.show", job_id=job.id), code=303)
+    return _run(job, "storing" if imports.accept_doubtful(job) else "")
 
 
 @bp.post("/<int:job_id>/retry")
 def retry(job_id: int) -> Response:
     """Run a failed job again."""
-    session = seed.prepared_session()
     job = _job(job_id)
-    phase = imports.retry(job)
-    session.commit()
+    return _run(job, imports.retry(job))
+
+
+def _run(job: ImportJob, phase: str) -> Response:
+    """Commit the job's new state, start its `phase` ("" when a double-submitted form found
+    it already started), and show the job."""
+    seed.prepared_session().commit()
     if phase == "reading":
         imports.queue_reading(job)
     elif phase == "storing":
