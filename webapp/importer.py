@@ -88,6 +88,7 @@ def show(job_id: int) -> str:
         "importer/job.html",
         job=job,
         status=status(job),
+        can_retry=imports.can_retry(job),
         files=files,
         failed=[f for f in job.files if f.error],
         current=current,

@@ -348,6 +348,14 @@ def accept_doubtful(job: ImportJob) -> bool:
     return True
 
 
+def can_retry(job: ImportJob) -> bool:
+    """Whether running a failed job again could succeed: it failed while storing (its texts
+    are kept) or before its uploads were read (they are still on disk)."""
+    return job.status == "failed" and (
+        any(f.text for f in job.files) or (upload_dir() / str(job.id)).is_dir()
+    )
+
+
 def retry(job: ImportJob) -> str:
     """Mark a failed job to run again from where it failed; returns the phase it restarts
     ("reading" or "storing"), or "" when it is not failed (already retried: nothing to do)."""
