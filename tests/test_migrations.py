@@ -75,3 +75,27 @@ def test_an_earlier_backup_is_never_overwritten(app: Flask) -> None:
 
     assert keepsake(path.with_name(f"{path.name}.bak-empty")) == [("first",)]
     assert keepsake(path.with_name(f"{path.name}.bak-empty-2")) == [("second",)]
+
+
+def test_a_database_at_0001_keeps_its_notes_and_gains_the_new_columns(app: Flask) -> None:
+    with get_engine(app).connect() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+        created = "2026-05-01 10:00:00.000000"
+        for statement in (
+            "INSERT INTO articles VALUES (1, 'a', 'A', '2026-05-01 09:00:00')",
+            "INSERT INTO versions VALUES (1, 1, 'de', 1.0, 'a.txt', 'x', NULL, "
+            "'2026-05-01 09:00:00')",
+            "INSERT INTO paragraphs VALUES (1, 1, 0, 'body')",
+            "INSERT INTO notes VALUES (1, 'sentence', 1, NULL, NULL, 'de', 'it', '', '', "
+            f"'{created}')",
+        ):
+            connection.exec_driver_sql(statement)
+        connection.commit()
+    assert upgrade_database(app) == "0001"
+    with get_engine(app).connect() as connection:
+        note = connection.exec_driver_sql("SELECT updated_at, needs_review FROM notes").one()
+        assert tuple(note) == (created, "")
+        assert connection.exec_driver_sql("SELECT section FROM paragraphs").scalar() == 0
+        assert connection.exec_driver_sql("SELECT overrides FROM versions").scalar() == ""
