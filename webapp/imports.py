@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -298,10 +298,15 @@ def _store(
         article=article,
         progress=report,
     )
+    names = {_source(job, f): f.name for f in job.files}
     if result.failed:
-        return "failed", " ".join(str(problem) for problem in result.failed)
+        return "failed", "\n".join(
+            f"{names.get(p.source, p.source)}: {p.reason}" for p in result.failed
+        )
     if result.doubtful and not job.accept_doubtful:
-        return "warning", " ".join(str(doubt) for doubt in result.doubtful)
+        return "warning", "\n".join(
+            f"{replace(d, source=names.get(d.source, d.source))}." for d in result.doubtful
+        )
     _keep_corrections(session, docs)
     job.result_article_id = _result_article(session, docs)
     for file in job.files:
