@@ -116,6 +116,11 @@ class ExportNote:
     note has a recognition and/or a production card; a word note has one cloze card, and its
     `phrase` must occur in `sentence`. `deck` is the deck path; empty means
     ("Tandem", article title, "<learn>→<help>").
+
+    `modified` (aware UTC) is when the note's content (fields or tags) last changed, and
+    becomes its modification time in Anki. Anki's importer replaces its copy of a note only
+    with a strictly newer one (in whole seconds), so an unchanged note exported again leaves
+    the learner's edits in Anki alone, and a note changed since takes their place.
     """
 
     key: str
@@ -124,6 +129,7 @@ class ExportNote:
     help_lang: str
     sentence: str
     translation: str
+    modified: datetime
     sentence_paragraph: str = ""
     translation_paragraph: str = ""
     phrase: str = ""
@@ -189,12 +195,14 @@ def write_package(
 ) -> ExportSummary:
     """Write `notes` to the Anki package at `path`, replacing it atomically.
 
-    `now` (aware UTC) stamps the notes' modification time, which is what lets Anki update the
-    notes of an earlier export. `settings` supplies the desired retention, FSRS decay, learning
-    steps and the learner's day (time zone and start hour), so due dates land on the same
-    calendar day in Anki. Without scheduling every card is new and unsuspended, with no review
-    history. Raises `ExportError` listing every problem of the selection, or naming a
-    destination that cannot be written; no partial file is ever left behind.
+    `now` (aware UTC) is the time of the export: the collection's and note types'
+    modification time and where note and card ids start (each note carries its own
+    modification time, `ExportNote.modified`). `settings` supplies the desired retention,
+    FSRS decay, learning steps and the learner's day (time zone and start hour), so due dates
+    land on the same calendar day in Anki. Without scheduling every card is new and
+    unsuspended, with no review history. Raises `ExportError` listing every problem of the
+    selection, or naming a destination that cannot be written; no partial file is ever left
+    behind.
     """
     target = Path(path)
     _validate(notes, now)
@@ -253,6 +261,8 @@ def _note_problems(note: ExportNote) -> list[str]:
         problems.append("both languages are needed")
     if not note.sentence.strip():
         problems.append("the sentence is empty")
+    if note.modified.tzinfo is None:
+        problems.append("its modification time must be timezone-aware (UTC)")
     if not note.cards:
         problems.append("it has no cards")
     templates = {card.template for card in note.cards}
@@ -485,11 +495,12 @@ def _rows(
     revlog_rows: list[_Row] = []
     fields = _Fields()
     next_id = int(context.now.timestamp() * 1000)
-    mtime = context.mtime
     position = 0
     for note in notes:
         note_id = next_id
         next_id += 1
+        # The cards take their note's time too: Anki never updates cards it already has.
+        mtime = int(note.modified.timestamp())
         model_id, flds = fields.of(note)
         tags = _tags(note.tags, context.with_scheduling)
         # Anki recomputes the sort field and the checksum on import; sfld is filled for other

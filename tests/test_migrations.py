@@ -75,3 +75,38 @@ def test_an_earlier_backup_is_never_overwritten(app: Flask) -> None:
 
     assert keepsake(path.with_name(f"{path.name}.bak-empty")) == [("first",)]
     assert keepsake(path.with_name(f"{path.name}.bak-empty-2")) == [("second",)]
+
+
+def test_notes_and_alignments_at_0001_take_their_creation_time_as_updated_at(
+    app: Flask,
+) -> None:
+    path = database_file(app)
+    created = "2025-01-02 03:04:05.678000"
+    with get_engine(app).connect() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+        run = connection.exec_driver_sql
+        run(f"INSERT INTO articles VALUES (1, 'a', 'A', '{created}')")
+        for version, lang in ((1, "it"), (2, "de")):
+            run(
+                "INSERT INTO versions VALUES "
+                f"({version}, 1, '{lang}', 1.0, '{lang}.txt', '{lang}', NULL, '{created}')"
+            )
+        run(f"INSERT INTO alignments VALUES (1, 1, 1, 2, 'embeddings', '', 0.9, 0, '{created}')")
+        for note, kind in ((1, "sentence"), (2, "word")):
+            run(
+                "INSERT INTO notes VALUES "
+                f"({note}, '{kind}', 1, NULL, NULL, 'it', 'de', '{kind}', '', '{created}')"
+            )
+        connection.commit()
+
+    assert upgrade_database(app) == "0001"
+
+    assert path.with_name(f"{path.name}.bak-0001").exists()
+    with get_engine(app).connect() as connection:
+        for table, count in (("notes", 2), ("alignments", 1)):
+            rows = connection.exec_driver_sql(f"SELECT created_at, updated_at FROM {table}")
+            assert [tuple(row) for row in rows] == [(created, created)] * count
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
