@@ -19,9 +19,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TypeVar, TypeVarTuple
+from typing import Any, TypeVar, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Result, Select, select, tuple_
+from sqlalchemy import ColumnElement, Row, Select, case, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from decks.errors import ExportError
@@ -115,10 +115,11 @@ def export_notes(session: Session, selection: Selection) -> list[ExportNote]:
     return _notes(session, wanted)
 
 
-def _read(session: Session, statement: Select[*Columns]) -> Result[*Columns]:
-    """The rows of a column query, read through the session's connection: plain rows, without
-    the ORM's work per row, which was most of the time of reading a large export."""
-    return session.connection().execute(statement)
+def _read(session: Session, statement: Select[*Columns]) -> Sequence[Row[*Columns]]:
+    """All rows of a column query, read at once through the session's connection: plain rows
+    without the ORM's work per row (which was most of the time of reading a large export),
+    fetched together rather than one by one."""
+    return session.connection().execute(statement).all()
 
 
 # -- notes the learner made ----------------------------------------------------------------
@@ -142,14 +143,14 @@ def _notes(session: Session, wanted: Sequence[Condition]) -> list[ExportNote]:
         )
         .where(*wanted)
         .order_by(Note.id),
-    ).all()
+    )
     if not rows:
         return []
     links = select(Note.link_id).where(*wanted)
     texts = _texts(session, tuple_(Link.alignment_id, Link.paragraph).in_(_groups(links)))
     cards, leeches = _cards(session, wanted)
     articles = _articles(session, select(Note.article_id).where(*wanted))
-    phrase_sentences: dict[int, str] = {
+    phrase_sentences: dict[int | None, str] = {
         sentence_id: text
         for sentence_id, text in _read(
             session,
@@ -237,14 +238,15 @@ def _cards(
         select(
             Card.id,
             Card.note_id,
+            Card.leech,
             Card.template,
             Card.suspended,
-            Card.leech,
             Card.phase,
             Card.step,
             Card.stability,
             Card.difficulty,
-            Card.due,
+            # A new card's due only orders the queue; leaving it out lets new cards share.
+            case((Card.phase == "new", None), else_=Card.due).label("due"),
             Card.last_review,
             Card.reps,
             Card.lapses,
@@ -252,22 +254,35 @@ def _cards(
         .join(Note, Note.id == Card.note_id)
         .where(*wanted)
         .order_by(Card.id),
-    ).all()
+    )
     cards: dict[int, list[ExportCard]] = defaultdict(list)
     leeches = set()
+    # Cards without answers (most of a large export: new cards) in the same state are equal,
+    # and ExportCards are immutable: each such state is made once.
+    unanswered: dict[tuple[object, ...], ExportCard] = {}
     for row in rows:
-        card_id, note_id, template, suspended, leech = row[:5]
-        cards[note_id].append(
-            ExportCard(
-                template=_template(template),
-                state=review.state_of(row),
-                suspended=suspended,
-                reviews=tuple(history.get(card_id, ())),
-            )
-        )
+        card_id, note_id, leech = row[:3]
+        reviews = history.get(card_id)
+        if reviews is None:
+            card = unanswered.get(row[3:])
+            if card is None:
+                card = unanswered[row[3:]] = _card(row, ())
+        else:
+            card = _card(row, tuple(reviews))
+        cards[note_id].append(card)
         if leech:
             leeches.add(note_id)
     return {note_id: tuple(of_note) for note_id, of_note in cards.items()}, leeches
+
+
+def _card(row: Row[Any], reviews: tuple[ExportReview, ...]) -> ExportCard:
+    """The export card of a row of `_cards`' query."""
+    return ExportCard(
+        template=_template(row.template),
+        state=review.state_of(row),
+        suspended=row.suspended,
+        reviews=reviews,
+    )
 
 
 def _history(session: Session, wanted: Sequence[Condition]) -> dict[int, list[ExportReview]]:
@@ -318,14 +333,15 @@ class _Texts:
     """The text of links and of their paragraph groups, by language, and when each link's
     alignment last changed."""
 
-    sentences: dict[int, dict[str, str]] = field(default_factory=dict)
-    groups: dict[int, tuple[int, int]] = field(default_factory=dict)
+    # Keyed by link id; a note whose link is gone (None) finds nothing.
+    sentences: dict[int | None, dict[str, str]] = field(default_factory=dict)
+    groups: dict[int | None, tuple[int, int]] = field(default_factory=dict)
     paragraphs: dict[tuple[int, int], dict[str, str]] = field(default_factory=dict)
-    modified: dict[int, datetime] = field(default_factory=dict)
+    modified: dict[int | None, datetime] = field(default_factory=dict)
 
     def context(self, link_id: int | None) -> dict[str, str]:
         """The paragraph group around a link, by language (empty for no link)."""
-        group = self.groups.get(link_id) if link_id is not None else None
+        group = self.groups.get(link_id)
         return self.paragraphs.get(group, {}) if group is not None else {}
 
 
@@ -356,18 +372,19 @@ def _texts(session: Session, which: Condition) -> _Texts:
         .where(which)
         .order_by(Link.alignment_id, Link.paragraph, Sentence.position),
     )
-    sentences: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    paragraphs: dict[tuple[int, int], dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    link_parts: dict[int | None, dict[str, list[str]]] = defaultdict(dict)
+    group_parts: dict[tuple[int, int], dict[str, list[str]]] = defaultdict(dict)
     texts = _Texts()
     for link_id, alignment_id, paragraph, side, text in rows:
         langs, updated_at = alignments[alignment_id]
         lang = langs[side]
-        sentences[link_id][lang].append(text)
-        paragraphs[(alignment_id, paragraph)][lang].append(text)
-        texts.groups[link_id] = (alignment_id, paragraph)
+        group = (alignment_id, paragraph)
+        link_parts[link_id].setdefault(lang, []).append(text)
+        group_parts[group].setdefault(lang, []).append(text)
+        texts.groups[link_id] = group
         texts.modified[link_id] = updated_at
-    texts.sentences = _joined(sentences)
-    texts.paragraphs = _joined(paragraphs)
+    texts.sentences = _joined(link_parts)
+    texts.paragraphs = _joined(group_parts)
     return texts
 
 
