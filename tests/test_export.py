@@ -11,6 +11,7 @@ import hashlib
 import html
 import os
 import re
+import sqlite3
 import tempfile
 import time
 import zipfile
@@ -664,6 +665,12 @@ def test_package_is_deflated_and_leaves_no_temporary_files(tmp_path: Path) -> No
         assert {info.filename for info in infos} == {"collection.anki2", "media"}
         assert all(info.compress_type == zipfile.ZIP_DEFLATED for info in infos)
         assert package.read("media") == b"{}"
+        collection = sqlite3.connect(":memory:")
+        collection.deserialize(package.read("collection.anki2"))
+    # Only the indexes a package is read by; the usn and checksum ones would hold one value.
+    indexes = collection.execute("select name from sqlite_master where type = 'index'")
+    assert {name for (name,) in indexes} == {"ix_cards_nid", "ix_cards_sched", "ix_revlog_cid"}
+    collection.close()
 
 
 def test_nothing_to_export_is_an_error(tmp_path: Path) -> None:
