@@ -8,6 +8,7 @@ Answers happen at fixed times; the export's own clock is pinned where the test d
 
 from __future__ import annotations
 
+import gc
 import html
 import tempfile
 import zipfile
@@ -183,6 +184,7 @@ def test_export_all_carries_notes_schedule_leech_and_history(
     result = run(runner, "--all", "-o", str(tmp_path / "all.apkg"))
     assert result.exit_code == 0, result.output
     assert "wrote 5 notes, 7 cards and 3 reviews" in result.output
+    assert gc.isenabled()  # paused while the notes were read, and running again
 
     log = import_package(collection, tmp_path / "all.apkg")
     assert (len(log.new), len(log.updated)) == (5, 0)
