@@ -4,8 +4,10 @@
 
 * Identity. A note's GUID is `genanki.guid_for(note.key)`, a hash of our stable id (a link id or
   a word-note id), never of field text, so exporting again after the learner edits a
-  translation updates the note in Anki instead of adding a second one. Note type and field ids
-  are constants (`decks.notetypes`); deck ids are a hash of the deck name.
+  translation updates the note in Anki instead of adding a second one. Its modification time
+  is when it last changed (`ExportNote.modified`), not the export's, so Anki takes it only
+  when it is newer than Anki's own copy. Note type and field ids are constants
+  (`decks.notetypes`); deck ids are a hash of the deck name.
 * Text. Every field value is HTML-escaped; braces and square brackets are escaped too, so a
   sentence can never open a cloze, a `[sound:...]` tag or LaTeX. In the cloze the phrase's own
   ":" is escaped as well, so a phrase containing "::" or "}}" cannot end the cloze early.
@@ -22,8 +24,8 @@
 * Files. The SQLite collection is built in memory and written, deflated (`decks.archive`), to
   a temporary file beside the target that is renamed over it only when complete.
 
-Notes and cards are inserted with `executemany`; genanki only provides the note types, decks and
-the collection skeleton (it is slow per note).
+Notes, cards and revlog rows are inserted fifty to a statement; genanki only provides the note
+types, decks and the collection skeleton (it is slow per note).
 """
 
 from __future__ import annotations
