@@ -44,7 +44,7 @@ def changed_at(previous: datetime, now: datetime) -> datetime:
 
     That is `now`, but never within or before `previous`'s whole second: Anki compares
     modification times in whole seconds and takes a note only when it is strictly newer, so
-    two changes within one second (or a clock that went back) must still tell apart.
+    two changes within one second (or a clock that went back) must still be told apart.
     """
     return max(now, previous.replace(microsecond=0) + timedelta(seconds=1))
 
