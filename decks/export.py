@@ -4,8 +4,10 @@
 
 * Identity. A note's GUID is `genanki.guid_for(note.key)`, a hash of our stable id (a link id or
   a word-note id), never of field text, so exporting again after the learner edits a
-  translation updates the note in Anki instead of adding a second one. Note type and field ids
-  are constants (`decks.notetypes`); deck ids are a hash of the deck name.
+  translation updates the note in Anki instead of adding a second one. Its modification time
+  is when it last changed (`ExportNote.modified`), not the export's, so Anki takes it only
+  when it is newer than Anki's own copy. Note type and field ids are constants
+  (`decks.notetypes`); deck ids are a hash of the deck name.
 * Text. Every field value is HTML-escaped; braces and square brackets are escaped too, so a
   sentence can never open a cloze, a `[sound:...]` tag or LaTeX. In the cloze the phrase's own
   ":" is escaped as well, so a phrase containing "::" or "}}" cannot end the cloze early.
@@ -19,23 +21,24 @@
   due on 12 May in Anki (on a computer in the learner's time zone, with Anki's "next day
   starts at" equal to the learner's). Learning steps within the day keep their exact due
   times (epoch seconds).
-* Files. The SQLite collection is built in memory and written, deflate-compressed, to a
-  temporary file beside the target that is renamed over it only when complete.
+* Files. The SQLite collection is built in memory and written, deflated (`decks.archive`), to
+  a temporary file beside the target that is renamed over it only when complete.
 
-Notes and cards are inserted with `executemany`; genanki only provides the note types, decks and
-the collection skeleton (it is slow per note).
+Notes, cards and revlog rows are inserted fifty to a statement; genanki only provides the note
+types, decks and the collection skeleton (it is slow per note).
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
+import operator
 import os
 import re
 import sqlite3
 import tempfile
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -47,6 +50,7 @@ import genanki
 
 from corpus.language import text_direction
 from decks import notetypes
+from decks.archive import write_zip
 from decks.days import day_bounds, learner_date
 from decks.errors import ExportError
 from decks.scheduler import CardState, Phase
@@ -74,6 +78,7 @@ _BASE91 = (
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&()*+,-./:;<=>?@[]^_`{|}~"
 )
 _BASE91_PAIRS = tuple(high + low for high in _BASE91 for low in _BASE91)
+_PAIR = len(_BASE91_PAIRS)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,6 +118,11 @@ class ExportNote:
     note has a recognition and/or a production card; a word note has one cloze card, and its
     `phrase` must occur in `sentence`. `deck` is the deck path; empty means
     ("Tandem", article title, "<learn>→<help>").
+
+    `modified` (aware UTC) is when the note's content (fields or tags) last changed, and
+    becomes its modification time in Anki. Anki's importer replaces its copy of a note only
+    with a strictly newer one (in whole seconds), so an unchanged note exported again leaves
+    the learner's edits in Anki alone, and a note changed since takes their place.
     """
 
     key: str
@@ -121,6 +131,7 @@ class ExportNote:
     help_lang: str
     sentence: str
     translation: str
+    modified: datetime
     sentence_paragraph: str = ""
     translation_paragraph: str = ""
     phrase: str = ""
@@ -163,14 +174,17 @@ def note_guid(key: str) -> str:
     (a test checks they agree), the first 8 bytes of the key's SHA-256 in Anki's base 91.
 
     Computed two base-91 digits at a time from a table, because a large export makes tens of
-    thousands of GUIDs and genanki's digit-by-digit loop was a tenth of its time.
+    thousands of GUIDs and genanki's digit-by-digit loop was a tenth of its time. A 64-bit
+    number has at most ten base-91 digits (91**10 > 2**64): five pairs, leading zeros dropped.
     """
     number = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
-    pairs = []
-    while number:
-        number, pair = divmod(number, 91 * 91)
-        pairs.append(_BASE91_PAIRS[pair])
-    return "".join(reversed(pairs)).lstrip(_BASE91[0])
+    number, fifth = divmod(number, _PAIR)
+    number, fourth = divmod(number, _PAIR)
+    number, third = divmod(number, _PAIR)
+    first, second = divmod(number, _PAIR)
+    pairs = _BASE91_PAIRS
+    guid = f"{pairs[first]}{pairs[second]}{pairs[third]}{pairs[fourth]}{pairs[fifth]}"
+    return guid.lstrip(_BASE91[0])
 
 
 def write_package(
@@ -183,18 +197,20 @@ def write_package(
 ) -> ExportSummary:
     """Write `notes` to the Anki package at `path`, replacing it atomically.
 
-    `now` (aware UTC) stamps the notes' modification time, which is what lets Anki update the
-    notes of an earlier export. `settings` supplies the desired retention, FSRS decay, learning
-    steps and the learner's day (time zone and start hour), so due dates land on the same
-    calendar day in Anki. Without scheduling every card is new and unsuspended, with no review
-    history. Raises `ExportError` listing every problem of the selection, or naming a
-    destination that cannot be written; no partial file is ever left behind.
+    `now` (aware UTC) is the time of the export: the collection's and note types'
+    modification time and where note and card ids start (each note carries its own
+    modification time, `ExportNote.modified`). `settings` supplies the desired retention,
+    FSRS decay, learning steps and the learner's day (time zone and start hour), so due dates
+    land on the same calendar day in Anki. Without scheduling every card is new and
+    unsuspended, with no review history. Raises `ExportError` listing every problem of the
+    selection, or naming a destination that cannot be written; no partial file is ever left
+    behind.
     """
     target = Path(path)
     _validate(notes, now)
     context = _Context(settings, now.astimezone(UTC), with_scheduling)
     database = _build_collection(notes, context)
-    size = _write_atomically(target, database)
+    size = _write_atomically(target, database, context.now)
     return ExportSummary(
         notes=len(notes), cards=context.card_count, reviews=context.review_count, bytes=size
     )
@@ -212,20 +228,23 @@ def _validate(notes: Sequence[ExportNote], now: datetime) -> None:
         problems.append("the export time must be timezone-aware (UTC)")
     seen: set[str] = set()
     for note in notes:
-        where = f"note {note.key!r}" if note.key else "a note without a key"
         if not note.key:
             problems.append("a note has an empty key")
         elif note.key in seen:
-            problems.append(f"{where} appears twice")
+            problems.append(f"{_where(note)} appears twice")
         seen.add(note.key)
         note_problems = _note_problems(note)
         if note_problems:
-            problems.extend(f"{where}: {problem}" for problem in note_problems)
+            problems.extend(f"{_where(note)}: {problem}" for problem in note_problems)
     if problems:
         shown = problems[:_MAX_PROBLEMS]
         if len(problems) > _MAX_PROBLEMS:
             shown.append(f"and {len(problems) - _MAX_PROBLEMS} more")
         raise ExportError("Cannot export: " + "; ".join(shown) + ".")
+
+
+def _where(note: ExportNote) -> str:
+    return f"note {note.key!r}" if note.key else "a note without a key"
 
 
 _ALLOWED_TEMPLATES: dict[str, tuple[str, ...]] = {
@@ -244,12 +263,14 @@ def _note_problems(note: ExportNote) -> list[str]:
         problems.append("both languages are needed")
     if not note.sentence.strip():
         problems.append("the sentence is empty")
+    if note.modified.tzinfo is None:
+        problems.append("its modification time must be timezone-aware (UTC)")
     if not note.cards:
         problems.append("it has no cards")
-    templates = [card.template for card in note.cards]
-    if any(template not in allowed for template in templates):
+    templates = {card.template for card in note.cards}
+    if not templates.issubset(allowed):
         problems.append(f"a {note.kind} note can only have {' and '.join(allowed)} cards")
-    elif len(set(templates)) != len(templates):
+    elif len(templates) != len(note.cards):
         problems.append("it has two cards of the same template")
     if note.kind == "word":
         if not note.phrase.strip():
@@ -301,34 +322,46 @@ class _Context:
         )
         self._used_revlog_ids: set[int] = set()
         self._next_revlog_id: dict[int, int] = {}
-        self._days: dict[int, tuple[int, int]] = {}
-        self._last_day: tuple[float, int, int] | None = None
+        self._days: dict[int, list[tuple[int, int]]] = {}
 
     def day(self, timestamp: float) -> tuple[int, int]:
         """Anki's day number of the learner's day containing `timestamp` (days since the
         declared creation date) and the end of that day (epoch seconds).
 
-        Every time zone's offset is a whole number of quarter hours, so a day boundary never
-        falls inside an epoch-aligned 15-minute slot: the answer is cached per slot, which
-        keeps the many calls of a large export cheap.
+        A large export asks this for hundreds of thousands of moments on a few thousand days,
+        and each answer takes time-zone arithmetic: the learner's days overlapping a UTC
+        calendar day are worked out once, then found by the moment's UTC day.
         """
-        last = self._last_day
-        if last is not None and last[0] <= timestamp < last[1]:
-            return last[2], last[1]  # answers come in runs on the same day
-        slot = int(timestamp) // 900
-        known = self._days.get(slot)
-        if known is None:
-            moment = datetime.fromtimestamp(slot * 900, UTC)
+        utc_day = int(timestamp // 86_400)
+        days = self._days.get(utc_day)
+        if days is None:
+            days = self._days[utc_day] = self._days_overlapping(utc_day)
+        index = 0
+        # The last of the days ends after the UTC day, so this stops within the list.
+        while timestamp >= days[index][1]:
+            index += 1
+        return days[index]
+
+    def _days_overlapping(self, utc_day: int) -> list[tuple[int, int]]:
+        """(day number, end) of each learner's day that overlaps the UTC day `utc_day` (days
+        since the epoch), in order: one to three, as a learner's day lasts 23 to 25 hours."""
+        moment = datetime.fromtimestamp(utc_day * 86_400, UTC)
+        limit = moment + timedelta(days=1)
+        days = []
+        while True:
             start, end = day_bounds(moment, self.zone, self.day_starts_at)
             day = learner_date(start, self.zone, self.day_starts_at)
-            known = ((day - _COLLECTION_CREATED.date()).days, int(end.timestamp()))
-            self._days[slot] = known
-            self._last_day = (start.timestamp(), known[1], known[0])
-        return known
+            days.append(((day - _COLLECTION_CREATED.date()).days, int(end.timestamp())))
+            if end >= limit:
+                return days
+            moment = end
 
     def revlog_id(self, timestamp: float) -> int:
         """A revlog id (milliseconds) for an answer at `timestamp`, unique in this package."""
         wanted = int(timestamp * 1000)
+        if wanted not in self._used_revlog_ids:
+            self._used_revlog_ids.add(wanted)
+            return wanted
         # Many answers can share a millisecond (imported history); remember where the search
         # for each wanted id stopped so that finding the next free one stays cheap.
         revlog_id = self._next_revlog_id.get(wanted, wanted)
@@ -345,6 +378,10 @@ def _build_collection(notes: Sequence[ExportNote], context: _Context) -> bytes:
     connection = sqlite3.connect(":memory:")
     try:
         cursor = connection.cursor()
+        # Nothing here is ever rolled back or read back after a crash: on any error the
+        # database is dropped whole. Without a journal every page is written once.
+        cursor.execute("PRAGMA journal_mode = OFF")
+        cursor.execute("PRAGMA synchronous = OFF")
         first_name, first_id = next(iter(decks.items()))
         first_deck = genanki.Deck(first_id, first_name)
         first_deck.add_model(notetypes.sentence_model())
@@ -366,19 +403,46 @@ def _build_collection(notes: Sequence[ExportNote], context: _Context) -> bytes:
         ).fetchall()
         for name, _ in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
-        cursor.executemany(f"INSERT INTO notes VALUES ({_marks(11)})", note_rows)
-        cursor.executemany(f"INSERT INTO cards VALUES ({_marks(18)})", card_rows)
-        cursor.executemany(f"INSERT INTO revlog VALUES ({_marks(9)})", revlog_rows)
-        for _, sql in indexes:
-            cursor.execute(sql)
+        _insert_all(cursor, _NOTE_SQL, note_rows)
+        _insert_all(cursor, _CARD_SQL, card_rows)
+        _insert_all(cursor, _REVLOG_SQL, revlog_rows)
+        for name, sql in indexes:
+            if name not in _CONSTANT_INDEXES:
+                cursor.execute(sql)
         connection.commit()
         return connection.serialize()
     finally:
         connection.close()
 
 
-def _marks(count: int) -> str:
-    return ",".join("?" * count)
+# Indexes of Anki's schema over a column that holds one value in every row of a package (usn
+# is -1: never synced; csum is 0: Anki computes the checksum on import). They serve syncing and
+# the duplicate check of a collection in use; an importer never reads a package by them, and
+# building them was a tenth of a large export's database time.
+_CONSTANT_INDEXES = frozenset({"ix_notes_usn", "ix_cards_usn", "ix_revlog_usn", "ix_notes_csum"})
+
+_ROWS_PER_INSERT = 50
+
+
+def _insert_all(cursor: sqlite3.Cursor, statement: str, rows: list[_Row]) -> None:
+    """Run the one-row INSERT `statement` for every row, `_ROWS_PER_INSERT` rows at a time.
+
+    One statement inserting fifty rows costs SQLite less than fifty statements (each step has
+    its own start and reset): a large export's inserts take a sixth less time.
+    """
+    head, values = statement.split(" VALUES ")
+    whole = len(rows) - len(rows) % _ROWS_PER_INSERT
+    batches = (
+        tuple(itertools.chain.from_iterable(rows[start : start + _ROWS_PER_INSERT]))
+        for start in range(0, whole, _ROWS_PER_INSERT)
+    )
+    cursor.executemany(f"{head} VALUES {', '.join([values] * _ROWS_PER_INSERT)}", batches)
+    if whole < len(rows):
+        rest = rows[whole:]
+        cursor.execute(
+            f"{head} VALUES {', '.join([values] * len(rest))}",
+            tuple(itertools.chain.from_iterable(rest)),
+        )
 
 
 def _configure_collection(
@@ -433,71 +497,47 @@ _Row = tuple[object, ...]
 def _rows(
     notes: Sequence[ExportNote], decks: dict[str, int], context: _Context
 ) -> tuple[list[_Row], list[_Row], list[_Row]]:
-    """The notes, cards and revlog rows. Ids are milliseconds from `now` up, as Anki's are."""
+    """The rows for `_NOTE_SQL`, `_CARD_SQL` and `_REVLOG_SQL`. Ids are milliseconds from
+    `now` up, as Anki's are."""
     note_rows: list[_Row] = []
     card_rows: list[_Row] = []
     revlog_rows: list[_Row] = []
+    fields = _Fields()
     next_id = int(context.now.timestamp() * 1000)
-    mtime = context.mtime
     position = 0
     for note in notes:
         note_id = next_id
         next_id += 1
-        model_id, fields = _fields(note)
-        note_rows.append(
-            (
-                note_id,
-                note_guid(note.key),
-                model_id,
-                mtime,
-                -1,
-                _tags(note.tags, context.with_scheduling),
-                "\x1f".join(fields),
-                note.sentence,
-                0,  # Anki recomputes the sort field and the checksum on import
-                0,
-                "",
-            )
-        )
+        # The cards take their note's time too: Anki never updates cards it already has.
+        mtime = int(note.modified.timestamp())
+        model_id, flds = fields.of(note)
+        tags = _tags(note.tags, context.with_scheduling)
+        # Anki recomputes the sort field and the checksum on import; sfld is filled for other
+        # readers of the file, csum is left 0 (a test checks what Anki makes of both).
+        note_rows.append((note_id, note_guid(note.key), model_id, mtime, tags, flds, note.sentence))
         deck_id = decks[deck_name(note)]
         for card in note.cards:
             card_id = next_id
             next_id += 1
             position += 1
-            card_type, queue, due, ivl, factor, left = _schedule(card, position, context)
-            state = card.state
-            scheduled = card_type != _TYPE_NEW
-            card_rows.append(
-                (
-                    card_id,
-                    note_id,
-                    deck_id,
-                    _TEMPLATE_ORD[card.template],
-                    mtime,
-                    -1,
-                    card_type,
-                    queue,
-                    due,
-                    ivl,
-                    factor,
-                    state.reps if scheduled else 0,
-                    state.lapses if scheduled else 0,
-                    left,
-                    0,
-                    0,
-                    0,
-                    _card_data(state, context) if scheduled else "",
-                )
-            )
+            ordinal = _TEMPLATE_ORD[card.template]
+            schedule = _schedule(card, position, context)
+            card_rows.append((card_id, note_id, deck_id, ordinal, mtime, *schedule))
             if context.with_scheduling and card.reviews:
-                reviews = card.reviews
-                if len(reviews) > 1:
-                    reviews = tuple(sorted(reviews, key=lambda r: r.reviewed_at))
-                for review in reviews:
-                    revlog_rows.append(_revlog_row(card_id, review, context))
+                revlog_rows.extend(_revlog_rows(card_id, card.reviews, context))
     context.card_count = len(card_rows)
     context.review_count = len(revlog_rows)
     return note_rows, card_rows, revlog_rows
+
+
+# The constant columns are written into the statements, so the rows carry only what varies.
+# notes: id, guid, mid, mod, usn, tags, flds, sfld, csum, flags, data
+_NOTE_SQL = "INSERT INTO notes VALUES (?, ?, ?, ?, -1, ?, ?, ?, 0, 0, '')"
+# cards: id, nid, did, ord, mod, usn, type, queue, due, ivl, factor, reps, lapses, left, odue,
+# odid, flags, data
+_CARD_SQL = "INSERT INTO cards VALUES (?, ?, ?, ?, ?, -1, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?)"
+# revlog: id, cid, usn, ease, ivl, lastIvl, factor, time, type
+_REVLOG_SQL = "INSERT INTO revlog VALUES (?, ?, -1, ?, ?, ?, ?, ?, ?)"
 
 
 # -- fields --------------------------------------------------------------------------------
@@ -566,16 +606,7 @@ def cloze_text(sentence: str, phrase: str) -> str:
     )
 
 
-def _paragraph(paragraph: str, sentence: str) -> str:
-    """The escaped paragraph with its sentence marked, when the sentence occurs in it."""
-    escaped = _escape(paragraph)
-    needle = _escape(sentence)
-    if needle and needle in escaped:
-        return escaped.replace(needle, f"<mark>{needle}</mark>", 1)
-    return escaped
-
-
-# The field values in `_fields` are listed in these orders; a test checks them.
+# The field values that `_Fields.of` joins are in these orders; a test checks them.
 SENTENCE_FIELD_ORDER = (
     "Sentence",
     "Translation",
@@ -590,22 +621,55 @@ SENTENCE_FIELD_ORDER = (
 CLOZE_FIELD_ORDER = ("Text", "Meaning", "Phrase", *SENTENCE_FIELD_ORDER[1:])
 
 
-def _fields(note: ExportNote) -> tuple[int, list[str]]:
-    """The note type id and the escaped field values, in the order of `decks.notetypes`."""
-    common = [
-        _escape(note.translation),
-        _paragraph(note.sentence_paragraph, note.sentence),
-        _paragraph(note.translation_paragraph, note.translation),
-        _escape(note.learn_lang),
-        _escape(note.help_lang),
-        text_direction(note.learn_lang),
-        text_direction(note.help_lang),
-        _escape(note.article_title),
-    ]
-    if note.kind == "sentence":
-        return notetypes.SENTENCE_MODEL_ID, [_escape(note.sentence), *common]
-    leading = [cloze_text(note.sentence, note.phrase), _escape(note.meaning), _escape(note.phrase)]
-    return notetypes.CLOZE_MODEL_ID, leading + common
+class _Fields:
+    """The escaped field values of notes, as Anki's `flds` column joins them.
+
+    Escaping is most of the work of a large export, and much of the text repeats: every
+    sentence of a paragraph carries that paragraph, and every note of an article and language
+    pair ends with the same languages, directions and title. Each of those is escaped once.
+    """
+
+    def __init__(self) -> None:
+        self._paragraphs: dict[str, str] = {}
+        self._endings: dict[tuple[str, str, str], str] = {}
+
+    def of(self, note: ExportNote) -> tuple[int, str]:
+        """The note type id and the note's `flds`, in the order of `decks.notetypes`."""
+        sentence = _escape(note.sentence)
+        translation = _escape(note.translation)
+        sentence_paragraph = self._marked(note.sentence_paragraph, sentence)
+        translation_paragraph = self._marked(note.translation_paragraph, translation)
+        shared = f"{translation}\x1f{sentence_paragraph}\x1f{translation_paragraph}\x1f"
+        if note.kind == "sentence":
+            return notetypes.SENTENCE_MODEL_ID, f"{sentence}\x1f{shared}{self._ending(note)}"
+        cloze = cloze_text(note.sentence, note.phrase)
+        leading = f"{cloze}\x1f{_escape(note.meaning)}\x1f{_escape(note.phrase)}\x1f"
+        return notetypes.CLOZE_MODEL_ID, f"{leading}{shared}{self._ending(note)}"
+
+    def _marked(self, paragraph: str, sentence: str) -> str:
+        """The escaped paragraph with its (escaped) sentence marked, when it occurs there."""
+        escaped = self._paragraphs.get(paragraph)
+        if escaped is None:
+            escaped = self._paragraphs[paragraph] = _escape(paragraph)
+        if not sentence:
+            return escaped
+        return escaped.replace(sentence, f"<mark>{sentence}</mark>", 1)
+
+    def _ending(self, note: ExportNote) -> str:
+        """The languages, their text directions and the article title, joined."""
+        key = (note.learn_lang, note.help_lang, note.article_title)
+        ending = self._endings.get(key)
+        if ending is None:
+            ending = self._endings[key] = "\x1f".join(
+                (
+                    _escape(note.learn_lang),
+                    _escape(note.help_lang),
+                    text_direction(note.learn_lang),
+                    text_direction(note.help_lang),
+                    _escape(note.article_title),
+                )
+            )
+        return ending
 
 
 @functools.lru_cache(maxsize=1024)
@@ -633,21 +697,22 @@ def _deck_component(part: str) -> str:
 # -- scheduling ----------------------------------------------------------------------------
 
 
-def _schedule(
-    card: ExportCard, position: int, context: _Context
-) -> tuple[int, int, int, int, int, int]:
-    """(type, queue, due, ivl, factor, left) of a card in Anki's units."""
+def _schedule(card: ExportCard, position: int, context: _Context) -> _Row:
+    """(type, queue, due, ivl, factor, reps, lapses, left, data) of a card in Anki's units."""
     state = card.state
     if not context.with_scheduling or state.phase is Phase.NEW:
         queue = _QUEUE_SUSPENDED if card.suspended and context.with_scheduling else _QUEUE_NEW
-        return (_TYPE_NEW, queue, position, 0, 0, 0)
+        return (_TYPE_NEW, queue, position, 0, 0, 0, 0, 0, "")
     assert state.due is not None and state.last_review is not None  # checked by _validate
     due_at = state.due.timestamp()
     due_day = context.day(due_at)[0]
     last_day, last_day_end = context.day(state.last_review.timestamp())
+    counts = (state.reps, state.lapses)
+    data = _card_data(state, context)
     if state.phase is Phase.REVIEW:
         queue = _QUEUE_SUSPENDED if card.suspended else _QUEUE_REVIEW
-        return (_TYPE_REVIEW, queue, max(0, due_day), max(1, due_day - last_day), _FSRS_FACTOR, 0)
+        ivl = max(1, due_day - last_day)
+        return (_TYPE_REVIEW, queue, max(0, due_day), ivl, _FSRS_FACTOR, *counts, 0, data)
     relearning = state.phase is Phase.RELEARNING
     steps = context.relearning_steps if relearning else context.learning_steps
     left = max(1, steps - (state.step or 0))
@@ -663,8 +728,8 @@ def _schedule(
     if relearning:
         # ivl of a relearning card is the interval it returns to, as FSRS would give it.
         ivl = _fsrs_interval(state.stability, context) if state.stability else 1
-        return (_TYPE_RELEARN, queue, due, ivl, _FSRS_FACTOR, left)
-    return (_TYPE_LEARN, queue, due, 0, 0, left)
+        return (_TYPE_RELEARN, queue, due, ivl, _FSRS_FACTOR, *counts, left, data)
+    return (_TYPE_LEARN, queue, due, 0, 0, *counts, left, data)
 
 
 def _fsrs_interval(stability: float, context: _Context) -> int:
@@ -693,24 +758,31 @@ def _card_data(state: CardState, context: _Context) -> str:
     return "{" + ",".join(members) + "}" if members else ""
 
 
-def _revlog_row(card_id: int, review: ExportReview, context: _Context) -> _Row:
-    """(id, cid, usn, ease, ivl, lastIvl, factor, time, type) for one answer."""
-    answered_at = review.reviewed_at.timestamp()
-    until_rollover = max(1, context.day(answered_at)[1] - int(answered_at))
-    factor = 0
-    if review.kind != "learn" and review.difficulty is not None:
-        factor = round(review.difficulty * 100)
-    return (
-        context.revlog_id(answered_at),
-        card_id,
-        -1,
-        review.rating,
-        _revlog_interval(review.interval, until_rollover),
-        _revlog_interval(review.last_interval, until_rollover),
-        factor,
-        review.duration_ms,
-        _REVLOG_KIND[review.kind],
-    )
+def _revlog_rows(card_id: int, reviews: Sequence[ExportReview], context: _Context) -> list[_Row]:
+    """(id, cid, ease, ivl, lastIvl, factor, time, type) of each answer, oldest first."""
+    rows: list[_Row] = []
+    for review in sorted(reviews, key=_REVIEWED_AT) if len(reviews) > 1 else reviews:
+        answered_at = review.reviewed_at.timestamp()
+        until_rollover = max(1, context.day(answered_at)[1] - int(answered_at))
+        factor = 0
+        if review.kind != "learn" and review.difficulty is not None:
+            factor = round(review.difficulty * 100)
+        rows.append(
+            (
+                context.revlog_id(answered_at),
+                card_id,
+                review.rating,
+                _revlog_interval(review.interval, until_rollover),
+                _revlog_interval(review.last_interval, until_rollover),
+                factor,
+                review.duration_ms,
+                _REVLOG_KIND[review.kind],
+            )
+        )
+    return rows
+
+
+_REVIEWED_AT = operator.attrgetter("reviewed_at")
 
 
 def _revlog_interval(interval: timedelta, until_rollover: int) -> int:
@@ -727,7 +799,7 @@ def _revlog_interval(interval: timedelta, until_rollover: int) -> int:
 # -- writing -------------------------------------------------------------------------------
 
 
-def _write_atomically(target: Path, database: bytes) -> int:
+def _write_atomically(target: Path, database: bytes, when: datetime) -> int:
     """Zip the collection into a temporary file beside `target`, then rename it into place."""
     directory = target.parent
     try:
@@ -738,12 +810,7 @@ def _write_atomically(target: Path, database: bytes) -> int:
         raise ExportError(f"Cannot write {target}: {error.strerror or error}.") from error
     try:
         with os.fdopen(handle, "wb") as raw:
-            # Level 1: as small as the default level for this data, in a third of the time.
-            with zipfile.ZipFile(
-                raw, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1
-            ) as package:
-                package.writestr("collection.anki2", database)
-                package.writestr("media", "{}")
+            write_zip(raw, [("collection.anki2", database), ("media", b"{}")], when)
             raw.flush()
             os.fsync(raw.fileno())
         os.chmod(temporary, 0o644)

@@ -98,7 +98,8 @@ def test_edit_directions_adds_and_removes_cards(
     app: Flask, client: FlaskClient, cards: list[int]
 ) -> None:
     with app.app_context():
-        note_id = get_session().get_one(Card, cards[0]).note_id
+        note = get_session().get_one(Card, cards[0]).note
+        note_id, made = note.id, note.updated_at
     form = {
         "meaning": "new meaning",
         "direction": ["recognition", "production"],
@@ -109,6 +110,11 @@ def test_edit_directions_adds_and_removes_cards(
         note = get_session().get_one(Note, note_id)
         assert note.meaning == "new meaning"
         assert sorted(c.template for c in note.cards) == ["production", "recognition"]
+        edited = note.updated_at  # the next export must replace Anki's copy
+        assert int(edited.timestamp()) > int(made.timestamp())
+    assert client.post(f"/cards/note/{note_id}/edit", data=form).status_code == 302
+    with app.app_context():  # the same form again changes nothing
+        assert get_session().get_one(Note, note_id).updated_at == edited
     form["direction"] = []
     response = client.post(f"/cards/note/{note_id}/edit", data=form)
     assert response.status_code == 400 and "choose recognition, production or both" in response.text

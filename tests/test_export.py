@@ -7,9 +7,11 @@ checked relative to the target collection's "today" at import.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import os
 import re
+import sqlite3
 import tempfile
 import time
 import zipfile
@@ -54,6 +56,7 @@ if TYPE_CHECKING:
     from anki.cards import Card
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+MODIFIED = NOW - timedelta(days=1)  # when the builders' notes last changed
 SETTINGS = SchedulerSettings()  # UTC, the day starts at 4:00, steps 1m 10m / 10m
 IF_NEWER = ImportAnkiPackageUpdateCondition.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER
 ALWAYS = ImportAnkiPackageUpdateCondition.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_ALWAYS
@@ -82,6 +85,7 @@ def sentence_note(
         help_lang="de",
         sentence=SENTENCE,
         translation=TRANSLATION,
+        modified=MODIFIED,
         sentence_paragraph=PARAGRAPH,
         translation_paragraph=PARAGRAPH_DE,
         article_title=TITLE,
@@ -102,6 +106,7 @@ def word_note(note_id: int = 7, **changes: object) -> ExportNote:
         help_lang="de",
         sentence=SENTENCE,
         translation=TRANSLATION,
+        modified=MODIFIED,
         sentence_paragraph=PARAGRAPH,
         translation_paragraph=PARAGRAPH_DE,
         phrase="resteranno aperte",
@@ -122,6 +127,7 @@ def arabic_note() -> ExportNote:
         help_lang="en",
         sentence="ستبقى المكتبات مفتوحة حتى العاشرة.",
         translation="Libraries will stay open until ten.",
+        modified=MODIFIED,
         article_title="المكتبات",
         cards=(ExportCard(template="recognition"),),
     )
@@ -244,6 +250,14 @@ def test_notes_cards_decks_and_note_types_arrive(tmp_path: Path, collection: Col
     word = only_card(collection, '"note:Tandem Cloze"').note()
     assert word.tags == ["word"]
     assert word["Text"] == ("Le biblioteche {{c1::resteranno aperte}} fino alle 22.")
+    # The package leaves the first-field checksum 0; Anki computes it (and the sort field) on
+    # import, as its duplicate check needs: the SHA-1 of the first field without markup.
+    for first_field, sort_field, checksum in db(collection).all(
+        "select substr(flds, 1, instr(flds, char(31)) - 1), sfld, csum from notes"
+    ):
+        plain = html.unescape(re.sub(r"<[^>]*>", "", first_field))
+        assert checksum == int(hashlib.sha1(plain.encode()).hexdigest()[:8], 16)
+        assert sort_field == plain
 
 
 def test_templates_render_each_direction_and_the_cloze(
@@ -337,15 +351,37 @@ def test_reexport_after_editing_a_translation_updates_the_note(
 ) -> None:
     import_package(collection, export(tmp_path / "first.apkg", [sentence_note(), word_note()]))
 
-    edited = sentence_note(translation="Die Bibliotheken haben bis 22 Uhr offen.")
-    later = NOW + timedelta(hours=1)
-    log = import_package(collection, export(tmp_path / "second.apkg", [edited], now=later))
+    # Edited a second after the note was last changed; exported at the same `now` as before:
+    # the note's own time, not the export's, makes it newer.
+    edited = sentence_note(
+        translation="Die Bibliotheken haben bis 22 Uhr offen.",
+        modified=MODIFIED + timedelta(seconds=1),
+    )
+    log = import_package(collection, export(tmp_path / "second.apkg", [edited]))
 
     assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 1, 0)
     assert collection.note_count() == 2
     assert collection.card_count() == 3
     note = only_card(collection, "card:Recognition").note()
     assert note["Translation"] == "Die Bibliotheken haben bis 22 Uhr offen."
+    assert note.mod == int(MODIFIED.timestamp()) + 1
+
+
+def test_an_unchanged_note_exported_again_keeps_the_edit_made_in_anki(
+    tmp_path: Path, collection: Collection
+) -> None:
+    import_package(collection, export(tmp_path / "first.apkg", [sentence_note()]))
+    note = only_card(collection, "card:Recognition").note()
+    assert note.mod == int(MODIFIED.timestamp())
+    note["Translation"] = "Meine eigene Übersetzung"
+    collection.update_note(note)
+
+    later = NOW + timedelta(days=3)
+    log = import_package(collection, export(tmp_path / "second.apkg", [sentence_note()], now=later))
+
+    assert (len(log.new), len(log.updated), len(log.duplicate)) == (0, 0, 1)
+    note = only_card(collection, "card:Recognition").note()
+    assert note["Translation"] == "Meine eigene Übersetzung"
 
 
 def test_a_package_with_an_older_field_list_is_upgraded_in_place(
@@ -629,6 +665,12 @@ def test_package_is_deflated_and_leaves_no_temporary_files(tmp_path: Path) -> No
         assert {info.filename for info in infos} == {"collection.anki2", "media"}
         assert all(info.compress_type == zipfile.ZIP_DEFLATED for info in infos)
         assert package.read("media") == b"{}"
+        collection = sqlite3.connect(":memory:")
+        collection.deserialize(package.read("collection.anki2"))
+    # Only the indexes a package is read by; the usn and checksum ones would hold one value.
+    indexes = collection.execute("select name from sqlite_master where type = 'index'")
+    assert {name for (name,) in indexes} == {"ix_cards_nid", "ix_cards_sched", "ix_revlog_cid"}
+    collection.close()
 
 
 def test_nothing_to_export_is_an_error(tmp_path: Path) -> None:
@@ -669,6 +711,7 @@ def test_every_problem_of_a_selection_is_reported_at_once(tmp_path: Path) -> Non
         word_note(phrase="nicht da"),
         sentence_note(3, cards=(ExportCard(template="cloze"),)),
         sentence_note(4, cards=(ExportCard(template="recognition", state=review_state(due=None)),)),
+        sentence_note(5, modified=datetime(2025, 2, 1)),
     ]
     with pytest.raises(ExportError) as error:
         write_package(tmp_path / "x.apkg", notes, now=NOW, settings=SETTINGS)
@@ -677,6 +720,7 @@ def test_every_problem_of_a_selection_is_reported_at_once(tmp_path: Path) -> Non
     assert "'nicht da' does not occur in its sentence" in message
     assert "a sentence note can only have recognition and production cards" in message
     assert "a review card needs its due and last review times" in message
+    assert "'sentence:5:it:de': its modification time must be timezone-aware" in message
     assert os.listdir(tmp_path) == []
 
 

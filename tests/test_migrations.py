@@ -77,25 +77,45 @@ def test_an_earlier_backup_is_never_overwritten(app: Flask) -> None:
     assert keepsake(path.with_name(f"{path.name}.bak-empty-2")) == [("second",)]
 
 
-def test_a_database_at_0001_keeps_its_notes_and_gains_the_new_columns(app: Flask) -> None:
+def test_a_database_at_0001_keeps_its_rows_and_fills_the_new_columns(app: Flask) -> None:
+    """Notes and alignments take their creation time as `updated_at`; the other new columns
+    (migration 0002) their neutral values."""
+    path = database_file(app)
+    created = "2025-01-02 03:04:05.678000"
     with get_engine(app).connect() as connection:
         config = alembic_config()
         config.attributes["connection"] = connection
         command.downgrade(config, "0001")
-        created = "2026-05-01 10:00:00.000000"
-        for statement in (
-            "INSERT INTO articles VALUES (1, 'a', 'A', '2026-05-01 09:00:00')",
-            "INSERT INTO versions VALUES (1, 1, 'de', 1.0, 'a.txt', 'x', NULL, "
-            "'2026-05-01 09:00:00')",
-            "INSERT INTO paragraphs VALUES (1, 1, 0, 'body')",
-            "INSERT INTO notes VALUES (1, 'sentence', 1, NULL, NULL, 'de', 'it', '', '', "
-            f"'{created}')",
-        ):
-            connection.exec_driver_sql(statement)
+        run = connection.exec_driver_sql
+        run(f"INSERT INTO articles VALUES (1, 'a', 'A', '{created}')")
+        for version, lang in ((1, "it"), (2, "de")):
+            run(
+                "INSERT INTO versions VALUES "
+                f"({version}, 1, '{lang}', 1.0, '{lang}.txt', '{lang}', NULL, '{created}')"
+            )
+        run("INSERT INTO paragraphs VALUES (1, 1, 0, 'body')")
+        run(f"INSERT INTO alignments VALUES (1, 1, 1, 2, 'embeddings', '', 0.9, 0, '{created}')")
+        for note, kind in ((1, "sentence"), (2, "word")):
+            run(
+                "INSERT INTO notes VALUES "
+                f"({note}, '{kind}', 1, NULL, NULL, 'it', 'de', '{kind}', '', '{created}')"
+            )
         connection.commit()
+
     assert upgrade_database(app) == "0001"
+
+    assert path.with_name(f"{path.name}.bak-0001").exists()
     with get_engine(app).connect() as connection:
-        note = connection.exec_driver_sql("SELECT updated_at, needs_review FROM notes").one()
-        assert tuple(note) == (created, "")
-        assert connection.exec_driver_sql("SELECT section FROM paragraphs").scalar() == 0
-        assert connection.exec_driver_sql("SELECT overrides FROM versions").scalar() == ""
+        for table, count in (("notes", 2), ("alignments", 1)):
+            rows = connection.exec_driver_sql(f"SELECT created_at, updated_at FROM {table}")
+            assert [tuple(row) for row in rows] == [(created, created)] * count
+        for column, value in (
+            ("notes.needs_review", ""),
+            ("paragraphs.section", 0),
+            ("versions.overrides", ""),
+        ):
+            table, name = column.split(".")
+            values = connection.exec_driver_sql(f"SELECT DISTINCT {name} FROM {table}").scalars()
+            assert values.all() == [value], column
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []

@@ -206,9 +206,16 @@ def test_a_leech_is_tagged_and_optionally_suspended(session: Session) -> None:
         card.phase, card.due, card.stability, card.difficulty = "review", MORNING, 5.0, 5.0
         card.last_review, card.lapses = MORNING - timedelta(days=5), 1
         session.commit()
+        made = card.note.updated_at
         card = answer(session, card, Rating.AGAIN, MORNING, settings)
         assert card.leech and card.lapses == 2
         assert card.suspended is (action == "suspend")
+        # The note's exported tags gained "leech": it changed, in a later second for Anki.
+        tagged = card.note.updated_at
+        assert int(tagged.timestamp()) > int(made.timestamp())
+        undo_last(session, MORNING + timedelta(minutes=1))
+        session.commit()
+        assert not card.leech and int(card.note.updated_at.timestamp()) > int(tagged.timestamp())
 
 
 def test_suspended_and_buried_cards_wait(session: Session) -> None:

@@ -168,3 +168,27 @@ def test_stored_versions_keep_language_source_and_checksum(app: Flask) -> None:
         assert version.title == factories.ITALIAN_TITLE
         assert [s.text for s in version.sentences] == list(doc.sentences)
         assert store.to_document(version) == doc
+
+
+def test_a_realigned_pair_is_marked_changed_for_export(app: Flask) -> None:
+    german = factories.german_article("/library/de.txt")
+    italian = factories.italian_article("/library/it.txt")
+    longer = factories.article(
+        factories.ITALIAN_TITLE,
+        [*factories.ITALIAN_BODY, ("Nel 2027 apriranno anche la domenica.",)],
+        lang="it",
+        source="/library/it.txt",
+    )
+    with app.app_context():
+        session = get_session()
+        ingest(session, [german, italian])
+        alignment = session.scalars(select(Alignment)).one()
+        aligned = alignment.updated_at
+
+        ingest(session, [german, italian])  # nothing changed: nothing re-aligned
+        assert alignment.updated_at == aligned
+
+        ingest(session, [longer])
+        session.refresh(alignment)
+        # Its notes' paragraphs may show other sentences now: Anki must see them as newer.
+        assert int(alignment.updated_at.timestamp()) > int(aligned.timestamp())

@@ -158,6 +158,7 @@ def edit(note_id: int) -> str | Response:
             directions=tuple(request.form.getlist("direction"))
             if note.kind == "sentence"
             else None,
+            now=datetime.now(UTC),
         )
         session.commit()
         return redirect(url_for("browse.index"))

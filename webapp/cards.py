@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import BadRequest, NotFound
 
-from webapp.models import Alignment, Card, Link, Note, Sentence
+from webapp.models import Alignment, Card, Link, Note, Sentence, changed_at
 from webapp.preferences import ALL_DIRECTIONS
 from webapp.reading import phrase_pattern
 
@@ -157,10 +157,12 @@ def edit_note(
     meaning: str,
     phrase: str | None,
     directions: tuple[str, ...] | None,
+    now: datetime,
 ) -> None:
     """Change what the learner wrote (meaning, the phrase of a word note) and which directions
     a sentence note is reviewed in; every problem is reported at once. Removing a direction
-    deletes that card and its history, so the page asks first."""
+    deletes that card and its history, so the page asks first. A change marks the note as
+    changed at `now` (an unchanged form does not), so the next export updates Anki's copy."""
     problems = []
     meaning = meaning.strip()
     if len(meaning) > MAX_MEANING:
@@ -183,6 +185,7 @@ def edit_note(
         raise BadRequest("; ".join(problems))
     for card in note.cards:  # a page showing the old text can no longer answer it
         card.version += 1
+    before = (note.meaning, note.phrase, {card.template for card in note.cards})
     note.meaning = meaning
     if phrase is not None and note.kind == "word":
         note.phrase = phrase
@@ -193,3 +196,5 @@ def edit_note(
         for template in set(have) - set(directions):
             note.cards.remove(have[template])
             session.delete(have[template])
+    if (note.meaning, note.phrase, {card.template for card in note.cards}) != before:
+        note.updated_at = changed_at(note.updated_at, now)

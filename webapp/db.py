@@ -7,6 +7,7 @@ unit of work calls `get_session().commit()`.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,24 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+    def result_processor(
+        self, dialect: Dialect, coltype: object
+    ) -> Callable[[Any], datetime | None] | None:
+        """On SQLite, read the stored text as aware UTC in one parse.
+
+        The general path parses the text to a naive datetime and then replaces its time zone,
+        which took a quarter of the time of reading a large export's cards and answers.
+        """
+        if dialect.name == "sqlite":
+            return _sqlite_utc
+        return super().result_processor(dialect, coltype)
+
+
+def _sqlite_utc(value: str | None) -> datetime | None:
+    """SQLAlchemy's SQLite text for a naive UTC timestamp ('2026-03-01 12:00:00.000000'), as
+    an aware UTC datetime."""
+    return None if value is None else datetime.fromisoformat(value + "+00:00")
 
 
 def alembic_config() -> Config:

@@ -36,7 +36,15 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import BadRequest, Conflict, NotFound
 
 from corpus.language import language_name
-from webapp.models import Alignment, AlignmentEdit, Link, LinkSentence, Note, Sentence
+from webapp.models import (
+    Alignment,
+    AlignmentEdit,
+    Link,
+    LinkSentence,
+    Note,
+    Sentence,
+    changed_at,
+)
 
 SIDES = ("source", "target")
 MANUAL_SCORE = 1.0
@@ -359,7 +367,7 @@ def undo(
     for note in restored:
         note.link_id = saved[note.id]["link_id"]
         note.needs_review = saved[note.id]["needs_review"]
-        note.updated_at = now
+        note.updated_at = changed_at(note.updated_at, now)
     plan = _Plan("undo", f"Undid: {edit.summary}", old, follow="anchor")
     _place_notes(session, alignment, since, origins, window.beads, plan, now, restored)
     alignment.quality, alignment.flagged = data["quality"], data["flagged"]
@@ -564,7 +572,7 @@ def _place_notes(
                     f"{' or '.join(lost)} sentence: check the card, or undo the edit."
                 )
         note.link_id = target
-        note.updated_at = now
+        note.updated_at = changed_at(note.updated_at, now)
 
 
 def _target(

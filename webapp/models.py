@@ -7,7 +7,7 @@ deleted with its parent (ON DELETE CASCADE), which keeps deleting an article a s
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import (
     CheckConstraint,
@@ -37,6 +37,16 @@ NAMING_CONVENTION = {
 def utcnow() -> datetime:
     """The current time as an aware UTC datetime (the default for creation timestamps)."""
     return datetime.now(UTC)
+
+
+def changed_at(previous: datetime, now: datetime) -> datetime:
+    """The new `updated_at` of a row last changed at `previous` that changes at `now`.
+
+    That is `now`, but never within or before `previous`'s whole second: Anki compares
+    modification times in whole seconds and takes a note only when it is strictly newer, so
+    two changes within one second (or a clock that went back) must still be told apart.
+    """
+    return max(now, previous.replace(microsecond=0) + timedelta(seconds=1))
 
 
 class Base(DeclarativeBase):
@@ -194,6 +204,9 @@ class Alignment(Base):
     quality: Mapped[float] = mapped_column(Float)
     flagged: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the links were last saved: the sentences and paragraphs an exported note shows
+    # come from them (see `Note.updated_at`).
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     article: Mapped[Article] = relationship()
     source_version: Mapped[Version] = relationship(foreign_keys=[source_version_id])
@@ -314,8 +327,10 @@ class Note(Base):
     phrase: Mapped[str] = mapped_column(Text, default="")
     meaning: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # When the note's exported text last changed (its Anki note mtime): set on creation and on
-    # every edit of its text or of the pair it shows.
+    # When what the note exports last changed in Tandem: made, edited, its pair changed by an
+    # alignment edit, or a card became (or stopped being) a leech. Anki takes an exported note
+    # only when it is newer than its own copy, so this, not the export time, is the note's
+    # modification time there; set it with `changed_at`.
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Why the learner should look at this note, such as its aligned pair being removed by an
     # alignment edit; empty when all is well.

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.models import Alignment, Link, Note
+from webapp.models import Alignment, Link, Note, changed_at
 
 
 @dataclass(frozen=True)
@@ -82,4 +82,4 @@ def reattach_notes(
         else:
             note.link_id = target.id
             taken.add((*key, note.phrase))
-        note.updated_at = now
+        note.updated_at = changed_at(note.updated_at, now)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
@@ -19,7 +19,7 @@ from werkzeug.exceptions import BadRequest, Conflict, NotFound
 from decks.days import day_bounds
 from decks.scheduler import CardState, Phase, Rating, answer, preview
 from decks.settings import SchedulerSettings
-from webapp.models import Card, ReviewLog, Setting
+from webapp.models import Card, ReviewLog, Setting, changed_at
 
 SETTINGS_KEY = "scheduler"
 LEARN_AHEAD = timedelta(minutes=20)  # like Anki: learning cards a little early beat an empty queue
@@ -49,10 +49,28 @@ def save_settings(session: Session, settings: SchedulerSettings) -> None:
         row.value = json.dumps(data)
 
 
-def state_of(card: Card) -> CardState:
+# Phase by value, without Enum's lookup machinery: a large export reads 100,000 card states.
+_PHASES = {phase.value: phase for phase in Phase}
+
+
+class StoredState(Protocol):
+    """A card's scheduling columns: a `Card`, or a row selected with the same names (what a
+    large export reads, rather than an object per card)."""
+
+    phase: str
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: datetime
+    last_review: datetime | None
+    reps: int
+    lapses: int
+
+
+def state_of(card: StoredState) -> CardState:
     """The scheduling state stored on a card row."""
     return CardState(
-        Phase(card.phase),
+        _PHASES[card.phase],
         card.step,
         card.stability,
         card.difficulty,
@@ -241,6 +259,8 @@ def answer_card(
     result = answer(card.id, state_of(card), button, now, settings)
     state = result.state
     assert state.due is not None
+    if result.leech and not card.leech:
+        _leech_changed(card, now)
     updated = session.execute(
         update(Card)
         .where(Card.id == card.id, Card.version == version)
@@ -282,6 +302,11 @@ def answer_card(
     return Answered(card, result.interval, result.leech, False)
 
 
+def _leech_changed(card: Card, now: datetime) -> None:
+    """A card became a leech, or an undo took that back: its note's exported tags changed."""
+    card.note.updated_at = changed_at(card.note.updated_at, now)
+
+
 def _milliseconds(now: datetime) -> datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
@@ -303,7 +328,10 @@ def undo_last(session: Session, now: datetime) -> Card | None:
         return None
     card = session.get_one(Card, last.card_id)
     current = _snapshot(card)
+    was_leech = card.leech
     _restore(card, last.state_before)
+    if card.leech != was_leech:
+        _leech_changed(card, _milliseconds(now))
     card.version += 1
     session.add(
         ReviewLog(

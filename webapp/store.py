@@ -41,6 +41,7 @@ from webapp.models import (
     Removal,
     Sentence,
     Version,
+    changed_at,
     utcnow,
 )
 
@@ -511,6 +512,9 @@ def save_alignment(
             flagged=0,
         )
         session.add(alignment)
+    else:
+        # Re-aligned: the sentences around each of its exported notes may have changed.
+        alignment.updated_at = changed_at(alignment.updated_at, utcnow())
     src_ids = [s.id for s in source.sentences]
     tgt_ids = [s.id for s in target.sentences]
     old = {

@@ -1,13 +1,20 @@
 """Bring-your-own-texts and note mtimes: chapters (paragraph sections), the learner's cleaning
 corrections, links edited by hand with an undo history, notes that need review after an
-alignment edit, a note's last-changed time (its Anki mtime), and browser import jobs.
+alignment edit, browser import jobs, and when a note's exported content last changed
+(`notes.updated_at`, `alignments.updated_at`).
+
+An exported Anki note carries a modification time, and Anki's importer replaces its own copy
+only with a strictly newer one. Stamping notes with the export time made two exports within one
+second look equal and let every re-export overwrite edits made in Anki. A note's time is now
+when it last changed in Tandem: the newer of its own `updated_at` (made, edited, tagged a
+leech) and its alignment's (re-aligned: the sentences around it may have changed).
 
 Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-22
 
-New NOT NULL columns get a server default so existing rows are filled; `notes.updated_at`
-starts as the note's creation time.
+New NOT NULL columns get a server default so existing rows are filled; `updated_at` starts as
+the row's creation time, the last change known.
 """
 
 from collections.abc import Sequence
@@ -32,11 +39,13 @@ def upgrade() -> None:
             sa.Column("manual", sa.Boolean(), nullable=False, server_default=sa.false())
         )
     with op.batch_alter_table("notes") as batch:
-        batch.add_column(sa.Column("updated_at", sa.DateTime(), nullable=True))
         batch.add_column(sa.Column("needs_review", sa.Text(), nullable=False, server_default=""))
-    op.execute("UPDATE notes SET updated_at = created_at")
-    with op.batch_alter_table("notes") as batch:
-        batch.alter_column("updated_at", existing_type=sa.DateTime(), nullable=False)
+    for table in ("notes", "alignments"):
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(sa.Column("updated_at", sa.DateTime(), nullable=True))
+        op.execute(f"UPDATE {table} SET updated_at = created_at")
+        with op.batch_alter_table(table) as batch:
+            batch.alter_column("updated_at", existing_type=sa.DateTime(), nullable=False)
 
     op.create_table(
         "alignment_edits",
@@ -114,9 +123,11 @@ def downgrade() -> None:
     op.drop_table("import_files")
     op.drop_table("import_jobs")
     op.drop_table("alignment_edits")
+    for table in ("alignments", "notes"):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("updated_at")
     with op.batch_alter_table("notes") as batch:
         batch.drop_column("needs_review")
-        batch.drop_column("updated_at")
     with op.batch_alter_table("links") as batch:
         batch.drop_column("manual")
     with op.batch_alter_table("versions") as batch:
