@@ -493,3 +493,20 @@ def test_download_errors(app: Flask, deck: Deck, client: FlaskClient) -> None:
     assert response.status_code == 400
     assert response.get_json()["error"] == "Nothing to export: the selection has no notes."
     assert export_files() == temporary_before
+
+
+def test_a_note_whose_pair_is_gone_is_left_out_and_said_so(
+    app: Flask, deck: Deck, runner: FlaskCliRunner, tmp_path: Path, collection: Collection
+) -> None:
+    def unlink(session: Session) -> None:
+        card = session.get_one(Card, deck.recognition)
+        card.note.link_id = None
+        card.note.needs_review = "Its sentence is no longer in the article."
+        session.commit()
+
+    in_session(app, unlink)
+    result = run(runner, "--all", "-o", str(tmp_path / "all.apkg"))
+    assert result.exit_code == 0, result.output
+    assert "wrote 4 notes, 5 cards" in result.output
+    assert "left out 1 note(s) whose aligned pair is gone" in result.output
+    assert len(import_package(collection, tmp_path / "all.apkg").new) == 4

@@ -258,6 +258,13 @@ def export_command(
         f"wrote {summary.notes} notes, {summary.cards} cards and {summary.reviews} reviews "
         f"to {output} ({summary.bytes / 1024:.0f} KB)"
     )
+    skipped = export.left_out(session, selection)
+    if skipped:
+        click.echo(
+            f"left out {skipped} note(s) whose aligned pair is gone: see `needs review` in the "
+            "card list",
+            err=True,
+        )
 
 
 @cli.command()

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Row, Select, case, select, tuple_
+from sqlalchemy import ColumnElement, Row, Select, and_, case, func, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from decks.errors import ExportError
@@ -59,6 +59,12 @@ _KIND: dict[str, ReviewKind] = {
 }
 
 Condition = ColumnElement[bool]
+# A note can be exported while it has what its fields show: a sentence note its pair, a word
+# note its sentence.
+SHOWABLE: Condition = or_(
+    and_(Note.kind == "sentence", Note.link_id.is_not(None)),
+    and_(Note.kind == "word", Note.sentence_id.is_not(None)),
+)
 Key = TypeVar("Key")
 Columns = TypeVarTuple("Columns")
 
@@ -103,6 +109,26 @@ def export_notes(session: Session, selection: Selection) -> list[ExportNote]:
         raise ExportError("give both --source and --target, or neither")
     if selection.all_sentences and (selection.article is None or selection.source is None):
         raise ExportError("--all-sentences needs --article, --source and --target")
+    article, wanted = _conditions(session, selection)
+    wanted.append(SHOWABLE)
+    with _collector_paused():
+        if selection.all_sentences:
+            assert article is not None and selection.source and selection.target
+            every_pair = _all_sentences(session, article, selection.source, selection.target)
+            return every_pair + _notes(session, [*wanted, Note.kind == "word"])
+        return _notes(session, wanted)
+
+
+def left_out(session: Session, selection: Selection) -> int:
+    """How many selected notes cannot be exported because an alignment edit or a changed text
+    took away the pair they show (they wait in the card list, flagged "needs review")."""
+    _, wanted = _conditions(session, selection)
+    count = session.scalar(select(func.count(Note.id)).where(*wanted, ~SHOWABLE))
+    return count or 0
+
+
+def _conditions(session: Session, selection: Selection) -> tuple[Article | None, list[Condition]]:
+    """The selected article, and conditions on `Note` for the selection."""
     wanted: list[Condition] = []
     article = None
     if selection.article is not None:
@@ -110,12 +136,7 @@ def export_notes(session: Session, selection: Selection) -> list[ExportNote]:
         wanted.append(Note.article_id == article.id)
     if selection.source is not None:
         wanted += [Note.learn_lang == selection.source, Note.help_lang == selection.target]
-    with _collector_paused():
-        if selection.all_sentences:
-            assert article is not None and selection.source and selection.target
-            every_pair = _all_sentences(session, article, selection.source, selection.target)
-            return every_pair + _notes(session, [*wanted, Note.kind == "word"])
-        return _notes(session, wanted)
+    return article, wanted
 
 
 @contextmanager
