@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, true, update
 from sqlalchemy.orm import Session, aliased
 from werkzeug.exceptions import BadRequest, Conflict, NotFound
 
@@ -25,12 +25,16 @@ SETTINGS_KEY = "scheduler"
 LEARN_AHEAD = timedelta(minutes=20)  # like Anki: learning cards a little early beat an empty queue
 
 
+# Built once: every card shown and every answer reads the settings.
+_SETTINGS = select(Setting.value).where(Setting.key == SETTINGS_KEY)
+
+
 def load_settings(session: Session) -> SchedulerSettings:
     """The stored scheduler settings, or Anki's defaults."""
-    row = session.get(Setting, SETTINGS_KEY)
-    if row is None:
+    stored = session.scalar(_SETTINGS)
+    if stored is None:
         return SchedulerSettings()
-    data = json.loads(row.value)
+    data = json.loads(stored)
     for key in ("learning_steps", "relearning_steps"):
         data[key] = tuple(timedelta(seconds=s) for s in data[key])
     data["parameters"] = tuple(data["parameters"])
@@ -104,14 +108,6 @@ class Counts:
         return self.learning + self.review + self.new
 
 
-def _available(now: datetime) -> Any:
-    """Cards that may be shown: not suspended, not buried."""
-    return and_(
-        Card.suspended.is_(False),
-        or_(Card.buried_until.is_(None), Card.buried_until <= now),
-    )
-
-
 _UNDO = aliased(ReviewLog)
 # Built once: this runs for every card shown, and building the statement costs more than the
 # query does.
@@ -133,11 +129,51 @@ def _done_today(session: Session, start: datetime) -> tuple[int, int]:
     return done.get(Phase.NEW.value, 0), done.get(Phase.REVIEW.value, 0)
 
 
-def _limited_count(condition: Any, limit: int) -> Any:
-    """How many cards match, counting no further than `limit` (cheap on a big collection),
-    as a scalar subquery."""
-    inner = select(Card.id).where(condition).limit(max(limit, 0)).subquery()
+# The queue's statements are built once with parameters for the moment (`now`, the day's `end`,
+# `ahead`) and the limits: they run for every card shown and every count, and building one
+# costs more than running it.
+_NOW = bindparam("now", type_=Card.due.type)
+_AVAILABLE = and_(  # not suspended, not buried
+    Card.suspended.is_(False),
+    or_(Card.buried_until.is_(None), Card.buried_until <= _NOW),
+)
+_LEARNING_PHASES = (Phase.LEARNING.value, Phase.RELEARNING.value)
+# The queues: their phases and the bound on `due`.
+_QUEUES: dict[str, tuple[tuple[str, ...], Any]] = {
+    "learning": (_LEARNING_PHASES, Card.due <= _NOW),
+    "review": ((Phase.REVIEW.value,), Card.due < bindparam("end", type_=Card.due.type)),
+    "new": ((Phase.NEW.value,), true()),
+    "ahead": (_LEARNING_PHASES, Card.due <= bindparam("ahead", type_=Card.due.type)),
+}
+
+
+def _due(queue: str, phases: tuple[str, ...]) -> Any:
+    """The cards of a queue in some of its phases that may be shown now."""
+    bound = _QUEUES[queue][1]
+    return and_(Card.phase.in_(phases), bound, _AVAILABLE)
+
+
+def _limited_count(queue: str, limit: Any) -> Any:
+    """How many cards a queue holds, counting no further than `limit` (cheap on a big
+    collection), as a scalar subquery."""
+    inner = select(Card.id).where(_due(queue, _QUEUES[queue][0])).limit(limit).subquery()
     return select(func.count()).select_from(inner).scalar_subquery()
+
+
+_COUNTS = select(
+    _limited_count("learning", 10_000),
+    _limited_count("review", bindparam("review_limit")),
+    _limited_count("new", bindparam("new_limit")),
+)
+# The first card of a queue, one statement per phase: with one phase the index hands the cards
+# over in due order, while two phases in one query made SQLite sort every due learning card.
+_FIRST = {
+    queue: tuple(
+        select(Card).where(_due(queue, (phase,))).order_by(Card.due, Card.id).limit(1)
+        for phase in phases
+    )
+    for queue, (phases, _) in _QUEUES.items()
+}
 
 
 class Queue:
@@ -148,42 +184,35 @@ class Queue:
         self.session = session
         start, end = day_bounds(now, settings.zone, settings.day_starts_at)
         new_done, reviews_done = _done_today(session, start)
-        available = _available(now)
-        learning = Card.phase.in_((Phase.LEARNING.value, Phase.RELEARNING.value))
-        self.learning = and_(learning, Card.due <= now, available)
-        self.review = and_(Card.phase == Phase.REVIEW.value, Card.due < end, available)
-        self.new = and_(Card.phase == Phase.NEW.value, available)
-        self.ahead = and_(learning, Card.due <= now + LEARN_AHEAD, available)
-        self.review_limit = settings.reviews_per_day - reviews_done
-        self.new_limit = settings.new_per_day - new_done
+        self.review_limit = max(settings.reviews_per_day - reviews_done, 0)
+        self.new_limit = max(settings.new_per_day - new_done, 0)
+        self.moment = {"now": now, "end": end, "ahead": now + LEARN_AHEAD}
 
     def counts(self) -> Counts:
         """What is left today (the numbers the review screen shows), in one query."""
-        learning, reviews, new = self.session.execute(
-            select(
-                _limited_count(self.learning, 10_000),
-                _limited_count(self.review, self.review_limit),
-                _limited_count(self.new, self.new_limit),
-            )
-        ).one()
+        limits = {"review_limit": self.review_limit, "new_limit": self.new_limit}
+        learning, reviews, new = self.session.execute(_COUNTS, {**self.moment, **limits}).one()
         return Counts(learning, reviews, new)
 
     def next_card(self) -> Card | None:
         """Due learning cards first, then reviews, then new cards within the daily limits,
         then learning cards due in the next few minutes."""
-        order = [self.learning]
+        order = ["learning"]
         if self.review_limit > 0:
-            order.append(self.review)
+            order.append("review")
         if self.new_limit > 0:
-            order.append(self.new)
-        order.append(self.ahead)
-        for condition in order:
-            card = self.session.scalar(
-                select(Card).where(condition).order_by(Card.due, Card.id).limit(1)
-            )
+            order.append("new")
+        order.append("ahead")
+        for queue in order:
+            card = self._first(queue)
             if card is not None:
                 return card
         return None
+
+    def _first(self, queue: str) -> Card | None:
+        """The queue's card due first (ties by id), the earliest of its phases' first cards."""
+        firsts = (self.session.scalar(statement, self.moment) for statement in _FIRST[queue])
+        return min((c for c in firsts if c is not None), key=lambda c: (c.due, c.id), default=None)
 
 
 def counts(session: Session, now: datetime, settings: SchedulerSettings) -> Counts:
