@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, func, or_, select, true, update
+from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, true, update
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.exceptions import BadRequest, Conflict, NotFound
 
 from decks.days import day_bounds
@@ -235,6 +236,18 @@ class Answered:
     repeated: bool
 
 
+# An answer's statements, built once (see the queue's): the first answer with a request id,
+# the card's update only if it is still at the version the learner saw, and the log row.
+_EARLIER = select(ReviewLog.card_id, ReviewLog.interval_seconds).where(
+    ReviewLog.request_id == bindparam("request")
+)
+_CARDS = cast(Table, Card.__table__)  # typed as any FromClause; a mapped class has a Table
+_UPDATE_SEEN = update(_CARDS).where(
+    _CARDS.c.id == bindparam("card"), _CARDS.c.version == bindparam("seen")
+)
+_LOG = insert(cast(Table, ReviewLog.__table__))
+
+
 def answer_card(
     session: Session,
     card_id: int,
@@ -255,7 +268,7 @@ def answer_card(
         button = Rating(rating)
     except ValueError:
         raise BadRequest("rating must be 1 (again), 2 (hard), 3 (good) or 4 (easy)") from None
-    earlier = session.scalar(select(ReviewLog).where(ReviewLog.request_id == request_id))
+    earlier = session.execute(_EARLIER, {"request": request_id}).first()
     card = session.get(Card, card_id)
     if card is None:
         raise NotFound(f"no card {card_id}")
@@ -269,45 +282,41 @@ def answer_card(
     phase_before = card.phase
     result = answer(card.id, state_of(card), button, now, settings)
     state = result.state
-    assert state.due is not None
-    updated = session.execute(
-        update(Card)
-        .where(Card.id == card.id, Card.version == version)
-        .values(
-            phase=state.phase.value,
-            step=state.step,
-            stability=state.stability,
-            difficulty=state.difficulty,
-            due=state.due,
-            last_review=state.last_review,
-            reps=state.reps,
-            lapses=state.lapses,
-            leech=card.leech or result.leech,
-            suspended=card.suspended or (result.leech and settings.leech_action == "suspend"),
-            buried_until=None,
-            version=version + 1,
-        )
-        .execution_options(synchronize_session=False)
-    )
+    values = {
+        "phase": state.phase.value,
+        "step": state.step,
+        "stability": state.stability,
+        "difficulty": state.difficulty,
+        "due": state.due,
+        "last_review": state.last_review,
+        "reps": state.reps,
+        "lapses": state.lapses,
+        "leech": card.leech or result.leech,
+        "suspended": card.suspended or (result.leech and settings.leech_action == "suspend"),
+        "buried_until": None,
+        "version": version + 1,
+    }
+    updated = session.execute(_UPDATE_SEEN, {"card": card.id, "seen": version, **values})
     if updated.rowcount != 1:  # another transaction answered it between our read and write
         raise Conflict("this card was already answered (in another tab?): showing the next one")
-    session.refresh(card)
-    session.add(
-        ReviewLog(
-            card_id=card.id,
-            kind="review",
-            reviewed_at=now,
-            rating=int(button),
-            phase_before=phase_before,
-            phase_after=card.phase,
-            state_before=before,
-            state_after=_snapshot(card),
-            interval_seconds=int(result.interval.total_seconds()),
-            duration_ms=duration_ms,
-            request_id=request_id,
-        )
+    for key, value in values.items():  # the row now holds these: no query to read them back
+        set_committed_value(card, key, value)
+    session.execute(
+        _LOG,
+        {
+            "card_id": card.id,
+            "kind": "review",
+            "reviewed_at": now,
+            "rating": int(button),
+            "phase_before": phase_before,
+            "phase_after": card.phase,
+            "state_before": before,
+            "state_after": _snapshot(card),
+            "interval_seconds": int(result.interval.total_seconds()),
+            "duration_ms": duration_ms,
+            "request_id": request_id,
+        },
     )
-    session.flush()
     return Answered(card, result.interval, result.leech, False)
 
 

@@ -108,6 +108,14 @@ def answer() -> ResponseReturnValue:
                 request_id=str(data.get("request") or ""),
                 duration_ms=None if duration is None else min(duration, MAX_DURATION_MS),
             )
+            # Read before the commit, which expires the card: reading it after costs a query.
+            reply = {
+                "card": result.card.id,
+                "interval": format_interval(result.interval),
+                "due": result.card.due.isoformat(),
+                "leech": result.leech,
+                "repeated": result.repeated,
+            }
             session.commit()
     except Conflict:
         if request.is_json:
@@ -116,13 +124,7 @@ def answer() -> ResponseReturnValue:
         return redirect(url_for("reviewer.index", stale=1))
     if not request.is_json:
         return redirect(url_for("reviewer.index"))
-    return jsonify(
-        card=result.card.id,
-        interval=format_interval(result.interval),
-        due=result.card.due.isoformat(),
-        leech=result.leech,
-        repeated=result.repeated,
-    )
+    return jsonify(reply)
 
 
 @bp.post("/undo")
