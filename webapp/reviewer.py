@@ -22,10 +22,10 @@ from webapp import cardview, review, seed
 bp = Blueprint("reviewer", __name__, url_prefix="/review")
 
 BUTTONS = ((1, "Again"), (2, "Hard"), (3, "Good"), (4, "Easy"))
-MAX_DURATION_MS = 60_000
+MAX_DURATION_MS = 60_000  # like Anki: a card left open over lunch is not a minute of study
 # Answers from this process's threads write one at a time: SQLite allows one writer, and
 # threads that meet its lock back off by sleeping, which made p99 under load 100 times p50.
-ANSWER_LOCK = threading.Lock()  # like Anki: a card left open over lunch is not a minute of study
+ANSWER_LOCK = threading.Lock()
 UNLIMITED = 1_000_000  # daily limits high enough to ask what the real limits hold back
 
 
