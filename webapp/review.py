@@ -109,6 +109,12 @@ class Counts:
         return self.learning + self.review + self.new
 
 
+def _one_of(column: Any, values: tuple[str, ...]) -> Any:
+    """`column IN values` written as equalities: SQLite plans both alike, while SQLAlchemy
+    rewrites an IN list's SQL on every execution (30 µs a statement)."""
+    return or_(*(column == value for value in values))
+
+
 _UNDO = aliased(ReviewLog)
 # Built once: this runs for every card shown, and building the statement costs more than the
 # query does. Only answers to new cards and reviews count against the limits: leaving out
@@ -118,7 +124,7 @@ _DONE_SINCE = (
     .where(
         ReviewLog.kind == "review",
         ReviewLog.reviewed_at >= bindparam("start", type_=ReviewLog.reviewed_at.type),
-        ReviewLog.phase_before.in_((Phase.NEW.value, Phase.REVIEW.value)),
+        _one_of(ReviewLog.phase_before, (Phase.NEW.value, Phase.REVIEW.value)),
         ~select(_UNDO.id).where(_UNDO.undoes_id == ReviewLog.id).exists(),
     )
     .group_by(ReviewLog.phase_before)
@@ -152,8 +158,7 @@ _QUEUES: dict[str, tuple[tuple[str, ...], Any]] = {
 
 def _due(queue: str, phases: tuple[str, ...]) -> Any:
     """The cards of a queue in some of its phases that may be shown now."""
-    bound = _QUEUES[queue][1]
-    return and_(Card.phase.in_(phases), bound, _AVAILABLE)
+    return and_(_one_of(Card.phase, phases), _QUEUES[queue][1], _AVAILABLE)
 
 
 def _limited_count(queue: str, limit: Any) -> Any:
