@@ -21,6 +21,8 @@ from sqlalchemy import URL, DateTime, Dialect, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from webapp import checkpoints
+
 ENGINE_KEY = "tandem_engine"
 SESSIONMAKER_KEY = "tandem_sessionmaker"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -30,11 +32,15 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 def init_app(app: Flask) -> None:
     """Build the app's engine and session factory, and close the session when a context ends."""
     engine = create_engine(app.config["DATABASE_URL"])
+    sessions = sessionmaker(engine)
     if engine.dialect.name == "sqlite":
         # Listen on this engine only, so other engines in the process (tests, tools) keep theirs.
         event.listen(engine, "connect", _set_sqlite_pragmas)
+        path = _sqlite_file(engine.url)
+        if path is not None:
+            checkpoints.checkpoint_after_commits(engine, sessions, path)
     app.extensions[ENGINE_KEY] = engine
-    app.extensions[SESSIONMAKER_KEY] = sessionmaker(engine)
+    app.extensions[SESSIONMAKER_KEY] = sessions
     app.teardown_appcontext(close_session)
 
 
@@ -66,12 +72,25 @@ def close_session(exception: BaseException | None = None) -> None:
         session.close()
 
 
+def _sqlite_file(url: URL) -> Path | None:
+    """The file of a SQLite URL, or None for an in-memory database or a `file:` URI."""
+    if not url.database or url.database == ":memory:" or url.query.get("uri"):
+        return None
+    return Path(url.database).absolute()
+
+
 def _set_sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
-    """SQLite leaves foreign keys off and locks eagerly by default; fix both per connection."""
+    """SQLite leaves foreign keys off and locks eagerly by default; fix both per connection.
+
+    Commits do not wait for the disk and checkpoints happen in the background: see
+    `webapp.checkpoints` for why, and what a power cut can take back.
+    """
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={checkpoints.BACKSTOP_PAGES}")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     finally:
         cursor.close()

@@ -22,10 +22,10 @@ from webapp import cardview, review, seed
 bp = Blueprint("reviewer", __name__, url_prefix="/review")
 
 BUTTONS = ((1, "Again"), (2, "Hard"), (3, "Good"), (4, "Easy"))
-MAX_DURATION_MS = 60_000
+MAX_DURATION_MS = 60_000  # like Anki: a card left open over lunch is not a minute of study
 # Answers from this process's threads write one at a time: SQLite allows one writer, and
 # threads that meet its lock back off by sleeping, which made p99 under load 100 times p50.
-ANSWER_LOCK = threading.Lock()  # like Anki: a card left open over lunch is not a minute of study
+ANSWER_LOCK = threading.Lock()
 UNLIMITED = 1_000_000  # daily limits high enough to ask what the real limits hold back
 
 
@@ -108,6 +108,14 @@ def answer() -> ResponseReturnValue:
                 request_id=str(data.get("request") or ""),
                 duration_ms=None if duration is None else min(duration, MAX_DURATION_MS),
             )
+            # Read before the commit, which expires the card: reading it after costs a query.
+            reply = {
+                "card": result.card.id,
+                "interval": format_interval(result.interval),
+                "due": result.card.due.isoformat(),
+                "leech": result.leech,
+                "repeated": result.repeated,
+            }
             session.commit()
     except Conflict:
         if request.is_json:
@@ -116,13 +124,7 @@ def answer() -> ResponseReturnValue:
         return redirect(url_for("reviewer.index", stale=1))
     if not request.is_json:
         return redirect(url_for("reviewer.index"))
-    return jsonify(
-        card=result.card.id,
-        interval=format_interval(result.interval),
-        due=result.card.due.isoformat(),
-        leech=result.leech,
-        repeated=result.repeated,
-    )
+    return jsonify(reply)
 
 
 @bp.post("/undo")
