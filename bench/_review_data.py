@@ -281,6 +281,7 @@ def generate(
             f"parola{k + 1:06d}",
             "",
             created_text[k],
+            created_text[k],
         )
         for k in range(n)
     ]
@@ -410,6 +411,7 @@ def generate(
                 "phrase",
                 "meaning",
                 "created_at",
+                "updated_at",
             ],
             note_rows,
         )

@@ -56,6 +56,7 @@ from flask import Flask
 from sqlalchemy import Engine, event
 
 from webapp import cardview, create_app, db, review
+from webapp.cli import freeze_startup_objects
 from webapp.seed import prepared_session
 
 TARGET_MS = 10.0
@@ -525,6 +526,7 @@ def main() -> None:
         if problems:
             raise SystemExit("generated data is wrong:\n" + "\n".join(problems))
         app = create_app({"DATABASE_URL": f"sqlite:///{db_path}", "SECRET_KEY": SECRET_KEY})
+        freeze_startup_objects()  # as `tandem serve` does once the app is ready
         engine = db.get_engine(app)
         queries = Queries(engine)
         http = http_in_process(app, args.iterations, args.warmup)

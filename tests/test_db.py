@@ -23,7 +23,7 @@ def test_sqlite_pragmas_are_on(app: Flask) -> None:
         session = get_session()
         assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-        assert session.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+        assert session.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
         assert session.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 10_000
         assert session.execute(text("PRAGMA busy_timeout")).scalar() == 5000
 

@@ -396,7 +396,8 @@ class ReviewLog(Base):
     __tablename__ = "review_logs"
     __table_args__ = (
         CheckConstraint("kind IN ('review', 'undo')", name="kind"),
-        Index(None, "reviewed_at"),
+        # The day's answer counts filter on all three; statistics use the time alone.
+        Index(None, "reviewed_at", "kind", "phase_before"),
         Index(None, "card_id", "id"),
     )
 

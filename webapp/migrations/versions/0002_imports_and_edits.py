@@ -47,6 +47,14 @@ def upgrade() -> None:
         with op.batch_alter_table(table) as batch:
             batch.alter_column("updated_at", existing_type=sa.DateTime(), nullable=False)
 
+    # The day's answer counts filter on time, kind and phase: one index covers them (and the
+    # statistics' time ranges, which used the time-only index it replaces).
+    op.drop_index("ix_review_logs_reviewed_at", table_name="review_logs")
+    op.create_index(
+        "ix_review_logs_reviewed_at_kind_phase_before",
+        "review_logs",
+        ["reviewed_at", "kind", "phase_before"],
+    )
     op.create_table(
         "alignment_edits",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -119,7 +127,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop the new tables and columns."""
+    """Drop the new tables, columns and index."""
+    op.drop_index("ix_review_logs_reviewed_at_kind_phase_before", table_name="review_logs")
+    op.create_index("ix_review_logs_reviewed_at", "review_logs", ["reviewed_at"])
     op.drop_table("import_files")
     op.drop_table("import_jobs")
     op.drop_table("alignment_edits")
