@@ -113,10 +113,8 @@ def job_status(job_id: int) -> Response:
 
 def status(job: ImportJob) -> dict[str, Any]:
     """The job's state for people: status, stage, progress, message, and where to go next."""
-    stage, progress = job.stage, job.progress
-    running = jobs.runner().progress(job.id)
-    if running is not None:
-        stage, progress = running
+    # Progress lives with the worker while a job runs (its transaction is still open).
+    stage, progress = jobs.runner().progress(job.id) or ("", 1.0 if job.status == "done" else 0.0)
     return {
         "status": job.status,
         "stage": stage,

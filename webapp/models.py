@@ -449,8 +449,9 @@ class AlignmentEdit(Base):
 
 class ImportJob(Base):
     """An import started in the browser: read and cleaned files awaiting the learner's
-    confirmation, then stored in the background. Its status and progress are what the page
-    polls; a failed job keeps its message and stores nothing."""
+    confirmation, then stored in the background. Its status is what the page polls (with the
+    progress the worker reports, `webapp.jobs`); a failed job keeps its message and stores
+    nothing."""
 
     __tablename__ = "import_jobs"
     __table_args__ = (
@@ -464,8 +465,6 @@ class ImportJob(Base):
     # The article the files are translations of, when attaching to one.
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(10))
-    stage: Mapped[str] = mapped_column(Text, default="")
-    progress: Mapped[float] = mapped_column(Float, default=0.0)
     message: Mapped[str] = mapped_column(Text, default="")
     # Set when the learner chose to keep a translation the aligner doubts.
     accept_doubtful: Mapped[bool] = mapped_column(default=False)

@@ -78,8 +78,6 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("article_id", sa.Integer(), nullable=True),
         sa.Column("status", sa.String(length=10), nullable=False),
-        sa.Column("stage", sa.Text(), nullable=False),
-        sa.Column("progress", sa.Float(), nullable=False),
         sa.Column("message", sa.Text(), nullable=False),
         sa.Column("accept_doubtful", sa.Boolean(), nullable=False),
         sa.Column("result_article_id", sa.Integer(), nullable=True),
