@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from _common import catalog_pairs
-from _review_data import _insert
+from _rows import COLUMNS, insert
 
 from decks.export import ExportCard, ExportNote, ExportReview
 from decks.scheduler import CardState, Phase
@@ -149,90 +149,13 @@ def write_database(path: Path, notes: Sequence[ExportNote]) -> None:
         connection.execute("PRAGMA synchronous=OFF")
         connection.execute("BEGIN")
         for table, table_rows in rows.tables.items():
-            _insert(connection, table, COLUMNS[table], table_rows)
+            insert(connection, table, table_rows)
         # Without this the app would ingest the shipped corpus on its first use.
         connection.execute("INSERT INTO settings (key, value) VALUES (?, '1')", (SEEDED,))
         connection.execute("COMMIT")
         connection.execute("PRAGMA journal_mode=WAL")  # what the app's engine sets
     finally:
         connection.close()
-
-
-COLUMNS = {
-    "articles": ["id", "slug", "title", "created_at"],
-    "versions": [
-        "id",
-        "article_id",
-        "lang",
-        "lang_confidence",
-        "source",
-        "checksum",
-        "title",
-        "ingested_at",
-    ],
-    "paragraphs": ["id", "version_id", "position", "role"],
-    "sentences": ["id", "version_id", "paragraph_id", "position", "text"],
-    "alignments": [
-        "id",
-        "article_id",
-        "source_version_id",
-        "target_version_id",
-        "method",
-        "notes",
-        "quality",
-        "flagged",
-        "created_at",
-        "updated_at",
-    ],
-    "links": ["id", "alignment_id", "position", "paragraph", "score", "flagged"],
-    "link_sentences": ["link_id", "sentence_id", "side"],
-    "notes": [
-        "id",
-        "kind",
-        "article_id",
-        "link_id",
-        "sentence_id",
-        "learn_lang",
-        "help_lang",
-        "phrase",
-        "meaning",
-        "created_at",
-        "updated_at",
-    ],
-    "cards": [
-        "id",
-        "note_id",
-        "template",
-        "phase",
-        "step",
-        "stability",
-        "difficulty",
-        "due",
-        "last_review",
-        "reps",
-        "lapses",
-        "suspended",
-        "buried_until",
-        "leech",
-        "version",
-        "created_at",
-    ],
-    "review_logs": [
-        "id",
-        "card_id",
-        "kind",
-        "undoes_id",
-        "reviewed_at",
-        "rating",
-        "phase_before",
-        "phase_after",
-        "state_before",
-        "state_after",
-        "interval_seconds",
-        "duration_ms",
-        "request_id",
-    ],
-}
 
 
 @dataclass

@@ -24,6 +24,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from _rows import COLUMNS, insert
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -44,7 +45,6 @@ from webapp.seed import SEEDED
 
 DAY_US = 86_400 * 1_000_000
 YEAR_US = 365 * DAY_US
-CHUNK = 50_000
 # Phases of the cards, as shares of the collection (the rest is "review").
 NEW_SHARE, LEARNING_SHARE, RELEARNING_SHARE = 0.40, 0.03, 0.02
 SUSPENDED_SHARE, BURIED_SHARE, UNDO_SHARE, NO_REQUEST_ID_SHARE = 0.01, 0.005, 0.005, 0.2
@@ -157,12 +157,6 @@ def _article(session: Session, now: datetime) -> tuple[int, list[tuple[int, int]
     session.flush()
     links = [(link.id, link.members[0].sentence_id) for link in alignment.links]
     return article.id, links
-
-
-def _insert(connection: sqlite3.Connection, table: str, columns: list[str], rows: list) -> None:
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    for start in range(0, len(rows), CHUNK):
-        connection.executemany(sql, rows[start : start + CHUNK])
 
 
 def _snapshots(
@@ -397,48 +391,10 @@ def generate(
         connection.execute("PRAGMA synchronous=OFF")
         connection.execute("PRAGMA cache_size=-262144")
         connection.execute("BEGIN")
-        _insert(
-            connection,
-            "notes",
-            [
-                "id",
-                "kind",
-                "article_id",
-                "link_id",
-                "sentence_id",
-                "learn_lang",
-                "help_lang",
-                "phrase",
-                "meaning",
-                "created_at",
-                "updated_at",
-            ],
-            note_rows,
-        )
-        _insert(
-            connection,
-            "cards",
-            [
-                "id",
-                "note_id",
-                "template",
-                "phase",
-                "step",
-                "stability",
-                "difficulty",
-                "due",
-                "last_review",
-                "reps",
-                "lapses",
-                "suspended",
-                "buried_until",
-                "leech",
-                "version",
-                "created_at",
-            ],
-            card_rows,
-        )
-        _insert(connection, "review_logs", list(columns), log_rows)
+        insert(connection, "notes", note_rows)
+        insert(connection, "cards", card_rows)
+        assert list(columns) == COLUMNS["review_logs"]
+        insert(connection, "review_logs", log_rows)
         # Without this the server would ingest the shipped corpus on its first request.
         connection.execute("INSERT INTO settings (key, value) VALUES (?, '1')", (SEEDED,))
         connection.execute("COMMIT")
