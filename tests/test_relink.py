@@ -130,3 +130,30 @@ def test_links_made_by_hand_survive_a_text_change(app: Flask) -> None:
         kept = link_of(session, "Die Stadt hat")
         assert kept.id == merged.id and kept.manual and len(kept.members) == 4
         assert "made by hand were kept" in kept.alignment.notes
+
+
+def test_a_hand_made_link_whose_sentence_changed_is_aligned_afresh(app: Flask) -> None:
+    italian = "/library/it.txt"
+    with app.app_context():
+        session = get_session()
+        ingest(session, factories.german_article(SOURCE), factories.italian_article(italian))
+        first = link_of(session, "Die Stadt hat")
+        alignment = first.alignment
+        editing.merge(
+            session, alignment, first.id, seen=editing.version(session, alignment), now=utcnow()
+        )
+        session.commit()
+        merged = link_of(session, "Die Stadt hat")
+        # One Italian sentence of the hand-made pair is reworded: the pair no longer holds what
+        # the learner joined, so it must not come back with a sentence missing.
+        body = list(factories.ITALIAN_BODY)
+        body[0] = (body[0][0], "Così chi lavora potrà prendere libri in prestito anche la sera.")
+        ingest(
+            session,
+            factories.article(factories.ITALIAN_TITLE, body, lang="it", source=italian),
+        )
+        session.expire_all()
+        assert session.get(Link, merged.id) is None
+        again = link_of(session, "Die Stadt hat")
+        assert not again.manual
+        assert "made by hand" not in again.alignment.notes

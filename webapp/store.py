@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from corpus.embed import Encoder, load_encoder
+from corpus.embed import Encoder, Vectors, load_encoder
 from corpus.errors import InputError
 from corpus.group import group_documents, semantic_similarity, translation_doubt
 from corpus.ingest import CachedEmbedder, align_article, load_document
@@ -202,6 +202,9 @@ def ingest_documents(
     unchanged = [to_document(v) for v in stored_versions if v.id not in replaced]
     vectors([*new, *(doc for _, doc in changed), *unchanged])
 
+    # Read before any sentence is replaced: a replaced sentence takes its place in a link with it.
+    hand_made = _hand_made_links(session, [version.id for version, _ in changed])
+
     touched: dict[int, set[int]] = {}  # article id -> ids of versions whose links must be redone
     chosen = set(labels or ()) | ({doc.source for doc in new} if article is not None else set())
     if new:  # placed first: grouping compares with stored text, which reads, not writes
@@ -221,10 +224,10 @@ def ingest_documents(
     for done, (article_id, version_ids) in enumerate(touched.items()):
         progress("Aligning", 0.5 + 0.5 * done / len(touched))
         stored = session.get_one(Article, article_id)
-        for saved, result, similarity in _realign(
-            session, stored, version_ids, vectors, model_note
+        for saved, result, vectors_of_pair in _realign(
+            session, stored, version_ids, vectors, model_note, hand_made
         ):
-            _check_translation(saved, result, similarity, chosen, report)
+            _check_translation(saved, result, vectors_of_pair, chosen, report)
         report.articles.append(stored.slug)
 
 
@@ -256,26 +259,30 @@ def _refuse_present_languages(
 def _check_translation(
     saved: Alignment,
     result: AlignmentResult,
-    similarity: float | None,
+    vectors: tuple[Vectors | None, Vectors | None],
     chosen: set[str],
     report: IngestReport,
 ) -> None:
     """Note a learner-placed document that barely aligns with the other side of a pair (the
     later version of the pair when the learner placed both)."""
-    reason = translation_doubt(result, similarity)
-    if reason is None:
+    placed = [
+        (version, other)
+        for version, other in (
+            (saved.target_version, saved.source_version),
+            (saved.source_version, saved.target_version),
+        )
+        if version.source in chosen
+    ]
+    if not placed:
         return
-    for version, other in (
-        (saved.target_version, saved.source_version),
-        (saved.source_version, saved.target_version),
-    ):
-        if version.source in chosen:
-            report.doubtful.append(
-                Doubt(
-                    version.source, language_name(version.lang), language_name(other.lang), reason
-                )
-            )
-            return
+    va, vb = vectors
+    similarity = None if va is None or vb is None else semantic_similarity(va, vb)
+    reason = translation_doubt(result, similarity)
+    if reason is not None:
+        version, other = placed[0]
+        report.doubtful.append(
+            Doubt(version.source, language_name(version.lang), language_name(other.lang), reason)
+        )
 
 
 def _unique_by_checksum(docs: Sequence[Document]) -> list[Document]:
@@ -448,18 +455,27 @@ def _realign(
     version_ids: set[int],
     embedder: CachedEmbedder,
     model_note: str,
-) -> list[tuple[Alignment, AlignmentResult, float | None]]:
-    """Align every pair of the article's versions that involves a new or changed version, and
-    return what was stored with what the aligner found and how similar the two texts are
-    (None without embeddings)."""
+    hand_made: Mapping[int, Sequence[HandMade]] | None = None,
+) -> list[tuple[Alignment, AlignmentResult, tuple[Vectors | None, Vectors | None]]]:
+    """Align every pair of the article's versions that involves a new or changed version,
+    keeping the learner's hand-made links (`hand_made`, by alignment id) whose sentences all
+    survived, and return what was stored with what the aligner found and the pair's vectors."""
     versions = sorted(article.versions, key=lambda v: v.id)
     docs = [to_document(v) for v in versions]
     vectors = embedder(docs)
     index = {v.id: k for k, v in enumerate(versions)}
-    fixed = {
-        (index[a.source_version_id], index[a.target_version_id]): _hand_made_links(a)
-        for a in session.scalars(select(Alignment).where(Alignment.article_id == article.id))
-    }
+    fixed = {}
+    if hand_made:
+        positions = dict(
+            session.execute(
+                select(Sentence.id, Sentence.position).where(Sentence.version_id.in_(list(index)))
+            ).all()
+        )
+        for alignment in session.scalars(
+            select(Alignment).where(Alignment.id.in_(list(hand_made)))
+        ):
+            pair = (index[alignment.source_version_id], index[alignment.target_version_id])
+            fixed[pair] = _kept(hand_made[alignment.id], positions)
     saved = []
     for pair in align_article(
         docs,
@@ -470,27 +486,52 @@ def _realign(
     ):
         source, target = versions[pair.source], versions[pair.target]
         row = save_alignment(session, article, source, target, pair.alignment)
-        va, vb = vectors[pair.source], vectors[pair.target]
-        similarity = None if va is None or vb is None else semantic_similarity(va, vb)
-        saved.append((row, pair.alignment, similarity))
+        saved.append((row, pair.alignment, (vectors[pair.source], vectors[pair.target])))
     return saved
 
 
-def _hand_made_links(alignment: Alignment) -> list[DocLink]:
-    """The learner's links of a stored pair whose sentences all survived a text change, as
-    sentence positions for the aligner to keep."""
-    source = {s.id: s.position for s in alignment.source_version.sentences}
-    target = {s.id: s.position for s in alignment.target_version.sentences}
-    kept = []
-    for link in alignment.links:
-        if not link.manual:
-            continue
-        sides = {"source": source, "target": target}
-        if all(m.sentence_id in sides[m.side] for m in link.members):
-            src = sorted(source[m.sentence_id] for m in link.members if m.side == "source")
-            tgt = sorted(target[m.sentence_id] for m in link.members if m.side == "target")
-            kept.append(DocLink(tuple(src), tuple(tgt), 1.0))
-    return kept
+# A hand-made link as the sentence ids of its source and target sides.
+HandMade = tuple[tuple[int, ...], tuple[int, ...]]
+
+
+def _hand_made_links(session: Session, version_ids: Sequence[int]) -> dict[int, list[HandMade]]:
+    """The learner's links in the pairs of these versions, by alignment id, in reading order."""
+    if not version_ids:
+        return {}
+    rows = session.execute(
+        select(Link.alignment_id, Link.id, LinkSentence.side, LinkSentence.sentence_id)
+        .join(LinkSentence, LinkSentence.link_id == Link.id)
+        .join(Alignment, Alignment.id == Link.alignment_id)
+        .where(
+            Link.manual,
+            Alignment.source_version_id.in_(version_ids)
+            | Alignment.target_version_id.in_(version_ids),
+        )
+        .order_by(Link.alignment_id, Link.position, LinkSentence.sentence_id)
+    )
+    links: dict[int, dict[int, HandMade]] = {}
+    for alignment_id, link_id, side, sentence_id in rows:
+        source, target = links.setdefault(alignment_id, {}).get(link_id, ((), ()))
+        if side == "source":
+            source += (sentence_id,)
+        else:
+            target += (sentence_id,)
+        links[alignment_id][link_id] = (source, target)
+    return {alignment_id: list(by_link.values()) for alignment_id, by_link in links.items()}
+
+
+def _kept(links: Sequence[HandMade], positions: Mapping[int, int]) -> list[DocLink]:
+    """The hand-made links whose sentences are all still there, as sentence positions for the
+    aligner to keep (a link that lost a sentence no longer joins what the learner joined)."""
+    return [
+        DocLink(
+            tuple(sorted(positions[i] for i in source)),
+            tuple(sorted(positions[j] for j in target)),
+            1.0,
+        )
+        for source, target in links
+        if all(k in positions for k in (*source, *target))
+    ]
 
 
 def save_alignment(
