@@ -1,6 +1,10 @@
 """Anki packages (.apkg) of Tandem notes, with their FSRS schedule and review history.
 
-`write_package` turns `ExportNote`s into a package Anki imports with its own importer:
+A package is built in two steps. First the notes are *staged*: put in the plain SQL tables
+described in `STAGING_SCHEMA`, inside the in-memory database the package is built in, either
+from `ExportNote`s (`Package.add_notes`) or by whoever holds them in a database with one
+`INSERT ... SELECT` per table (`webapp.export` does, so a large export never makes a Python
+object per row). Then `Package.write` turns the staged rows into Anki's, mostly in SQL:
 
 * Identity. A note's GUID is `genanki.guid_for(note.key)`, a hash of our stable id (a link id or
   a word-note id), never of field text, so exporting again after the learner edits a
@@ -24,26 +28,26 @@
 * Files. The SQLite collection is built in memory and written, deflated (`decks.archive`), to
   a temporary file beside the target that is renamed over it only when complete.
 
-Notes, cards and revlog rows are inserted fifty to a statement; genanki only provides the note
-types, decks and the collection skeleton (it is slow per note).
+genanki only provides the note types, decks and the collection skeleton (it is slow per note).
 """
 
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
-import itertools
 import json
-import operator
 import os
 import re
 import sqlite3
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from types import TracebackType
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import genanki
@@ -79,6 +83,8 @@ _BASE91 = (
 )
 _BASE91_PAIRS = tuple(high + low for high in _BASE91 for low in _BASE91)
 _PAIR = len(_BASE91_PAIRS)
+SEPARATOR = "\x1f"
+"""Joins the parts of a staged note's `deck` and `tags` (Anki's own field separator)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -187,6 +193,65 @@ def note_guid(key: str) -> str:
     return guid.lstrip(_BASE91[0])
 
 
+STAGING_SCHEMA = """
+-- A paragraph around one or more notes' sentences, stored once.
+CREATE TEMP TABLE stage_paragraphs (id INTEGER PRIMARY KEY, text TEXT NOT NULL);
+-- One row per note, `seq` in package order (ExportNote's fields otherwise; times are seconds
+-- since the epoch, UTC).
+CREATE TEMP TABLE stage_notes (
+    seq INTEGER PRIMARY KEY,
+    key TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    learn_lang TEXT NOT NULL,
+    help_lang TEXT NOT NULL,
+    sentence TEXT NOT NULL,
+    translation TEXT NOT NULL,
+    sentence_paragraph INTEGER,  -- stage_paragraphs.id, or NULL for none
+    translation_paragraph INTEGER,
+    phrase TEXT NOT NULL DEFAULT '',
+    meaning TEXT NOT NULL DEFAULT '',
+    article_title TEXT NOT NULL DEFAULT '',
+    deck TEXT NOT NULL DEFAULT '',  -- the deck path joined by SEPARATOR; '' for the default
+    tags TEXT NOT NULL DEFAULT '',  -- joined by SEPARATOR
+    modified REAL NOT NULL
+);
+-- One row per card, `seq` in package order (new cards are introduced in it); `note` is the
+-- note's seq. A new card needs no more than its template. `source` is for the stager's own
+-- use (say, its id of the card); the package ignores it.
+CREATE TEMP TABLE stage_cards (
+    seq INTEGER PRIMARY KEY,
+    note INTEGER NOT NULL,
+    template TEXT NOT NULL,
+    phase TEXT NOT NULL DEFAULT 'new',
+    step INTEGER,
+    stability REAL,
+    difficulty REAL,
+    due REAL,
+    last_review REAL,
+    reps INTEGER NOT NULL DEFAULT 0,
+    lapses INTEGER NOT NULL DEFAULT 0,
+    suspended INTEGER NOT NULL DEFAULT 0,
+    source INTEGER
+);
+-- One row per answer (ExportReview's fields; intervals in whole seconds); `card` is the
+-- card's seq.
+CREATE TEMP TABLE stage_reviews (
+    seq INTEGER PRIMARY KEY,
+    card INTEGER NOT NULL,
+    reviewed_at REAL NOT NULL,
+    rating INTEGER NOT NULL,
+    interval INTEGER NOT NULL,
+    last_interval INTEGER NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    difficulty REAL
+);
+-- What staging itself found wrong with a note (say, a time without a time zone).
+CREATE TEMP TABLE stage_problems (note INTEGER NOT NULL, message TEXT NOT NULL);
+"""
+"""The tables notes are staged in before `Package.write`; see the module docstring."""
+
+
 def write_package(
     path: Path | str,
     notes: Sequence[ExportNote],
@@ -195,114 +260,311 @@ def write_package(
     settings: SchedulerSettings,
     with_scheduling: bool = True,
 ) -> ExportSummary:
-    """Write `notes` to the Anki package at `path`, replacing it atomically.
+    """Write `notes` to the Anki package at `path`, replacing it atomically (see `Package`)."""
+    with Package(now=now, settings=settings, with_scheduling=with_scheduling) as package:
+        package.add_notes(notes)
+        return package.write(path)
+
+
+class Package:
+    """An Anki package being built in memory: stage notes, then `write` it once.
 
     `now` (aware UTC) is the time of the export: the collection's and note types'
     modification time and where note and card ids start (each note carries its own
-    modification time, `ExportNote.modified`). `settings` supplies the desired retention,
-    FSRS decay, learning steps and the learner's day (time zone and start hour), so due dates
-    land on the same calendar day in Anki. Without scheduling every card is new and
-    unsuspended, with no review history. Raises `ExportError` listing every problem of the
-    selection, or naming a destination that cannot be written; no partial file is ever left
-    behind.
+    modification time). `settings` supplies the desired retention, FSRS decay, learning steps
+    and the learner's day (time zone and start hour), so due dates land on the same calendar
+    day in Anki. Without scheduling every card is new and unsuspended, with no review history.
+
+    `connection` is the in-memory database holding the `STAGING_SCHEMA` tables (in SQLite's
+    temp schema); a caller staging rows itself may attach its own database to it.
     """
-    target = Path(path)
-    _validate(notes, now)
-    context = _Context(settings, now.astimezone(UTC), with_scheduling)
-    database = _build_collection(notes, context)
-    size = _write_atomically(target, database, context.now)
-    return ExportSummary(
-        notes=len(notes), cards=context.card_count, reviews=context.review_count, bytes=size
-    )
 
+    def __init__(
+        self, *, now: datetime, settings: SchedulerSettings, with_scheduling: bool = True
+    ) -> None:
+        if now.tzinfo is None:
+            raise ExportError("The export time must be timezone-aware (UTC).")
+        self._context = _Context(settings, now.astimezone(UTC), with_scheduling)
+        self.connection = sqlite3.connect(":memory:", isolation_level=None)
+        # Nothing here is ever rolled back or read back after a crash: on any error the
+        # database is dropped whole. Without a journal every page is written once, and temp
+        # tables (the staging, sorting) stay in memory too.
+        for pragma in ("journal_mode = OFF", "synchronous = OFF", "temp_store = MEMORY"):
+            self.connection.execute(f"PRAGMA {pragma}")
+        self.connection.executescript(STAGING_SCHEMA)
+        self._register_functions()
 
-# -- validation ----------------------------------------------------------------------------
+    def __enter__(self) -> Package:
+        return self
 
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
 
-def _validate(notes: Sequence[ExportNote], now: datetime) -> None:
-    """Raise one ExportError naming every problem in the selection."""
-    if not notes:
-        raise ExportError("Nothing to export: the selection has no notes.")
-    problems: list[str] = []
-    if now.tzinfo is None:
-        problems.append("the export time must be timezone-aware (UTC)")
-    seen: set[str] = set()
-    for note in notes:
-        if not note.key:
-            problems.append("a note has an empty key")
-        elif note.key in seen:
-            problems.append(f"{_where(note)} appears twice")
-        seen.add(note.key)
-        note_problems = _note_problems(note)
-        if note_problems:
-            problems.extend(f"{_where(note)}: {problem}" for problem in note_problems)
-    if problems:
+    def close(self) -> None:
+        """Drop the database (whether written or not)."""
+        self.connection.close()
+
+    def add_notes(self, notes: Iterable[ExportNote]) -> None:
+        """Stage `notes` after those already staged."""
+        with _collector_paused():
+            self._add_notes(notes)
+
+    def _add_notes(self, notes: Iterable[ExportNote]) -> None:
+        connection = self.connection
+        note_seq, card_seq, review_seq, paragraph_id = connection.execute(
+            "SELECT (SELECT coalesce(max(seq), 0) FROM stage_notes),"
+            " (SELECT coalesce(max(seq), 0) FROM stage_cards),"
+            " (SELECT coalesce(max(seq), 0) FROM stage_reviews),"
+            " (SELECT coalesce(max(id), 0) FROM stage_paragraphs)"
+        ).fetchone()
+        paragraphs: dict[str, int] = {}
+        note_rows: list[tuple[object, ...]] = []
+        card_rows: list[tuple[object, ...]] = []
+        review_rows: list[tuple[object, ...]] = []
+        problems: list[tuple[int, str]] = []
+
+        def paragraph(text: str) -> int | None:
+            nonlocal paragraph_id
+            if not text:
+                return None
+            found = paragraphs.get(text)
+            if found is None:
+                paragraph_id += 1
+                found = paragraphs[text] = paragraph_id
+            return found
+
+        def seconds(moment: datetime, message: str) -> float:
+            if moment.tzinfo is None:
+                problems.append((note_seq, message))
+                return moment.replace(tzinfo=UTC).timestamp()
+            return moment.timestamp()
+
+        for note in notes:
+            note_seq += 1
+            if note.deck and any(not part.strip() for part in note.deck):
+                problems.append((note_seq, "a deck name component is empty"))
+            note_rows.append(
+                (
+                    note_seq,
+                    note.key,
+                    note.kind,
+                    note.learn_lang,
+                    note.help_lang,
+                    note.sentence,
+                    note.translation,
+                    paragraph(note.sentence_paragraph),
+                    paragraph(note.translation_paragraph),
+                    note.phrase,
+                    note.meaning,
+                    note.article_title,
+                    SEPARATOR.join(note.deck),
+                    SEPARATOR.join(note.tags),
+                    seconds(note.modified, "its modification time must be timezone-aware (UTC)"),
+                )
+            )
+            for card in note.cards:
+                card_seq += 1
+                state = card.state
+                times = [
+                    None
+                    if moment is None
+                    else seconds(moment, "card times must be timezone-aware (UTC)")
+                    for moment in (state.due, state.last_review)
+                ]
+                card_rows.append(
+                    (
+                        card_seq,
+                        note_seq,
+                        card.template,
+                        state.phase.value,
+                        state.step,
+                        state.stability,
+                        state.difficulty,
+                        *times,
+                        state.reps,
+                        state.lapses,
+                        card.suspended,
+                        None,
+                    )
+                )
+                for review in card.reviews:
+                    review_seq += 1
+                    review_rows.append(
+                        (
+                            review_seq,
+                            card_seq,
+                            seconds(
+                                review.reviewed_at, "review times must be timezone-aware (UTC)"
+                            ),
+                            review.rating,
+                            round(review.interval.total_seconds()),
+                            round(review.last_interval.total_seconds()),
+                            review.duration_ms,
+                            review.kind,
+                            review.difficulty,
+                        )
+                    )
+        connection.executemany(
+            "INSERT INTO stage_paragraphs VALUES (?, ?)",
+            ((paragraph_id, text) for text, paragraph_id in paragraphs.items()),
+        )
+        for table, rows in (
+            ("stage_notes", note_rows),
+            ("stage_cards", card_rows),
+            ("stage_reviews", review_rows),
+            ("stage_problems", problems),
+        ):
+            if rows:
+                marks = ", ".join("?" * len(rows[0]))
+                connection.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+
+    def write(self, path: Path | str) -> ExportSummary:
+        """Write the staged notes to the Anki package at `path`, replacing it atomically.
+
+        Raises `ExportError` listing every problem of the staged notes, or naming a
+        destination that cannot be written; no partial file is ever left behind.
+        """
+        self._validate()
+        context = self._context
+        connection = self.connection
+        with _collector_paused():
+            _build_collection(connection, context)
+        notes, cards, reviews = connection.execute(
+            "SELECT (SELECT count(*) FROM notes), (SELECT count(*) FROM cards),"
+            " (SELECT count(*) FROM revlog)"
+        ).fetchone()
+        size = _write_atomically(Path(path), connection.serialize(), context.now)
+        return ExportSummary(notes=notes, cards=cards, reviews=reviews, bytes=size)
+
+    def _register_functions(self) -> None:
+        """The Python functions the SQL below calls: each for what SQL cannot do itself."""
+        context = self._context
+        create = self.connection.create_function
+        create("anki_guid", 1, note_guid, deterministic=True)
+        create("anki_tags", 1, functools.partial(_tags, with_scheduling=context.with_scheduling))
+        create("has_phrase", 2, _has_phrase, deterministic=True)
+
+    def _validate(self) -> None:
+        """Raise one ExportError naming every problem of the staged notes."""
+        connection = self.connection
+        if connection.execute("SELECT NOT EXISTS (SELECT 1 FROM stage_notes)").fetchone()[0]:
+            raise ExportError("Nothing to export: the selection has no notes.")
+        if not connection.execute(_ANY_PROBLEM_SQL).fetchone()[0]:
+            return
+        found = connection.execute(_PROBLEMS_SQL).fetchall()
+        # Each message follows the note's name (": ..." or " appears twice").
+        problems = [
+            f"note {key!r}{message}" if key else f"a note without a key{message}"
+            for key, message in found
+        ]
         shown = problems[:_MAX_PROBLEMS]
         if len(problems) > _MAX_PROBLEMS:
             shown.append(f"and {len(problems) - _MAX_PROBLEMS} more")
         raise ExportError("Cannot export: " + "; ".join(shown) + ".")
 
 
-def _where(note: ExportNote) -> str:
-    return f"note {note.key!r}" if note.key else "a note without a key"
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a large export makes its rows.
+
+    The rows (and the SQL functions' arguments) are hundreds of thousands of short-lived
+    objects: the collector kept starting on them and could free nothing that reference
+    counting does not. Cyclic garbage made meanwhile is collected once it runs again. Pauses
+    nest: only the outermost resumes it.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
-_ALLOWED_TEMPLATES: dict[str, tuple[str, ...]] = {
-    "sentence": ("recognition", "production"),
-    "word": ("cloze",),
-}
+# -- validation ----------------------------------------------------------------------------
 
-
-def _note_problems(note: ExportNote) -> list[str]:
-    """What is wrong with one note (usually nothing; this runs for every exported note)."""
-    allowed = _ALLOWED_TEMPLATES.get(note.kind)
-    if allowed is None:
-        return [f"unknown kind {note.kind!r}"]
-    problems = []
-    if not note.learn_lang.strip() or not note.help_lang.strip():
-        problems.append("both languages are needed")
-    if not note.sentence.strip():
-        problems.append("the sentence is empty")
-    if note.modified.tzinfo is None:
-        problems.append("its modification time must be timezone-aware (UTC)")
-    if not note.cards:
-        problems.append("it has no cards")
-    templates = {card.template for card in note.cards}
-    if not templates.issubset(allowed):
-        problems.append(f"a {note.kind} note can only have {' and '.join(allowed)} cards")
-    elif len(templates) != len(note.cards):
-        problems.append("it has two cards of the same template")
-    if note.kind == "word":
-        if not note.phrase.strip():
-            problems.append("a word note needs its phrase")
-        elif _find_phrase(note.sentence, note.phrase) is None:
-            problems.append(f"the phrase {note.phrase!r} does not occur in its sentence")
-    if note.deck and any(not part.strip() for part in note.deck):
-        problems.append("a deck name component is empty")
-    for card in note.cards:
-        state = card.state
-        if state.phase is not Phase.NEW:
-            if state.due is None or state.last_review is None:
-                problems.append(f"a {state.phase} card needs its due and last review times")
-            elif state.due.tzinfo is None or state.last_review.tzinfo is None:
-                problems.append("card times must be timezone-aware (UTC)")
-        for review in card.reviews:
-            if review.reviewed_at.tzinfo is None:
-                problems.append("review times must be timezone-aware (UTC)")
-            if review.rating not in (1, 2, 3, 4):
-                problems.append(f"rating {review.rating} is not 1-4")
-            if review.kind not in _REVLOG_KIND:
-                problems.append(f"unknown review kind {review.kind!r}")
-            if review.duration_ms < 0:
-                problems.append("a review cannot take negative time")
-    return problems
+_BLANK = "trim({}, ' ' || char(9, 10, 11, 12, 13)) = ''"
+# Each check gives (note seq, message) for every note it finds wrong.
+_CHECKS = (
+    "SELECT seq, ': its key is empty' FROM stage_notes WHERE key = ''",
+    "SELECT seq, ' appears twice' FROM (SELECT seq, key <> '' AND"
+    " row_number() OVER (PARTITION BY key ORDER BY seq) > 1 AS again FROM stage_notes)"
+    " WHERE again",
+    "SELECT seq, ': unknown kind ' || quote(kind) FROM stage_notes"
+    " WHERE kind NOT IN ('sentence', 'word')",
+    "SELECT seq, ': both languages are needed' FROM stage_notes"
+    f" WHERE {_BLANK.format('learn_lang')} OR {_BLANK.format('help_lang')}",
+    f"SELECT seq, ': the sentence is empty' FROM stage_notes WHERE {_BLANK.format('sentence')}",
+    "SELECT seq, ': it has no cards'"
+    " FROM (SELECT seq FROM stage_notes EXCEPT SELECT note FROM stage_cards)",
+    "SELECT DISTINCT n.seq, CASE n.kind"
+    "  WHEN 'word' THEN ': a word note can only have cloze cards'"
+    "  ELSE ': a sentence note can only have recognition and production cards' END"
+    " FROM stage_notes AS n JOIN stage_cards AS c ON c.note = n.seq"
+    " WHERE (n.kind = 'word') <> (c.template = 'cloze')"
+    " OR c.template NOT IN ('recognition', 'production', 'cloze')",
+    "SELECT note, ': it has two cards of the same template' FROM stage_cards"
+    " GROUP BY note, template HAVING count(*) > 1",
+    f"SELECT seq, ': a word note needs its phrase' FROM stage_notes"
+    f" WHERE kind = 'word' AND {_BLANK.format('phrase')}",
+    "SELECT seq, ': the phrase ' || quote(phrase) || ' does not occur in its sentence'"
+    f" FROM stage_notes WHERE kind = 'word' AND NOT {_BLANK.format('phrase')}"
+    " AND NOT has_phrase(sentence, phrase)",
+    "SELECT note, ': a ' || phase || ' card needs its due and last review times'"
+    " FROM stage_cards WHERE phase <> 'new' AND (due IS NULL OR last_review IS NULL)",
+    "SELECT note, ': unknown card phase ' || quote(phase) FROM stage_cards"
+    " WHERE phase NOT IN ('new', 'learning', 'review', 'relearning')",
+    "SELECT c.note, ': rating ' || r.rating || ' is not 1-4'"
+    " FROM stage_reviews AS r JOIN stage_cards AS c ON c.seq = r.card"
+    " WHERE r.rating NOT IN (1, 2, 3, 4)",
+    "SELECT c.note, ': unknown review kind ' || quote(r.kind)"
+    " FROM stage_reviews AS r JOIN stage_cards AS c ON c.seq = r.card"
+    " WHERE r.kind NOT IN ('learn', 'review', 'relearn')",
+    "SELECT c.note, ': a review cannot take negative time'"
+    " FROM stage_reviews AS r JOIN stage_cards AS c ON c.seq = r.card WHERE r.duration_ms < 0",
+    "SELECT note, ': ' || message FROM stage_problems",
+)
+# Whether any check above would find something, in a few scans rather than one per check: a
+# selection is almost always right, and naming its problems can wait until there are some.
+_ANY_PROBLEM_SQL = f"""
+SELECT EXISTS (
+    SELECT 1 FROM stage_notes WHERE key = '' OR kind NOT IN ('sentence', 'word')
+        OR {_BLANK.format("learn_lang")} OR {_BLANK.format("help_lang")}
+        OR {_BLANK.format("sentence")}
+        OR (kind = 'word' AND ({_BLANK.format("phrase")} OR NOT has_phrase(sentence, phrase)))
+) OR (SELECT count(*) <> count(DISTINCT key) FROM stage_notes)
+OR (SELECT count(*) FROM stage_notes) <> (SELECT count(DISTINCT note) FROM stage_cards)
+OR EXISTS (
+    SELECT 1 FROM stage_cards AS c JOIN stage_notes AS n ON n.seq = c.note
+    WHERE (n.kind = 'word') <> (c.template = 'cloze')
+        OR c.template NOT IN ('recognition', 'production', 'cloze')
+        OR c.phase NOT IN ('new', 'learning', 'review', 'relearning')
+        OR (c.phase <> 'new' AND (c.due IS NULL OR c.last_review IS NULL))
+) OR (SELECT count(*) FROM stage_cards)
+    <> (SELECT count(*) FROM (SELECT DISTINCT note, template FROM stage_cards))
+OR EXISTS (
+    SELECT 1 FROM stage_reviews WHERE rating NOT IN (1, 2, 3, 4)
+        OR kind NOT IN ('learn', 'review', 'relearn') OR duration_ms < 0
+) OR EXISTS (SELECT 1 FROM stage_problems)
+"""
+_PROBLEMS_SQL = (
+    "WITH found (seq, message) AS ("
+    + " UNION ALL ".join(f"SELECT * FROM ({check})" for check in _CHECKS)
+    + ") SELECT n.key, found.message FROM found JOIN stage_notes AS n ON n.seq = found.seq"
+    " ORDER BY n.seq"
+)
 
 
 # -- building the collection ---------------------------------------------------------------
 
 
 class _Context:
-    """Everything the row builders share: settings, the clock and running counters."""
+    """What building the collection needs to know: the settings, the clock, the learner's days."""
 
     def __init__(self, settings: SchedulerSettings, now: datetime, with_scheduling: bool):
         self.zone: ZoneInfo = settings.zone
@@ -314,8 +576,6 @@ class _Context:
         self.now = now
         self.with_scheduling = with_scheduling
         self.mtime = int(now.timestamp())
-        self.card_count = 0
-        self.review_count = 0
         # The constant part of cards.data, as Anki rounds it.
         self.fsrs_settings_json = (
             f'"dr":{round(self.desired_retention, 2)!r},"decay":{round(self.decay, 3)!r}'
@@ -335,14 +595,14 @@ class _Context:
         utc_day = int(timestamp // 86_400)
         days = self._days.get(utc_day)
         if days is None:
-            days = self._days[utc_day] = self._days_overlapping(utc_day)
+            days = self._days[utc_day] = self.days_overlapping(utc_day)
         index = 0
         # The last of the days ends after the UTC day, so this stops within the list.
         while timestamp >= days[index][1]:
             index += 1
         return days[index]
 
-    def _days_overlapping(self, utc_day: int) -> list[tuple[int, int]]:
+    def days_overlapping(self, utc_day: int) -> list[tuple[int, int]]:
         """(day number, end) of each learner's day that overlaps the UTC day `utc_day` (days
         since the epoch), in order: one to three, as a learner's day lasts 23 to 25 hours."""
         moment = datetime.fromtimestamp(utc_day * 86_400, UTC)
@@ -372,47 +632,52 @@ class _Context:
         return revlog_id
 
 
-def _build_collection(notes: Sequence[ExportNote], context: _Context) -> bytes:
-    """The package's collection.anki2 (legacy schema 11, which every Anki imports) as bytes."""
-    decks = _decks(notes)
-    connection = sqlite3.connect(":memory:")
-    try:
-        cursor = connection.cursor()
-        # Nothing here is ever rolled back or read back after a crash: on any error the
-        # database is dropped whole. Without a journal every page is written once.
-        cursor.execute("PRAGMA journal_mode = OFF")
-        cursor.execute("PRAGMA synchronous = OFF")
-        first_name, first_id = next(iter(decks.items()))
-        first_deck = genanki.Deck(first_id, first_name)
-        first_deck.add_model(notetypes.sentence_model())
-        first_deck.add_model(notetypes.cloze_model())
-        # genanki writes the schema, the collection row and the note types; its id generator
-        # is only for notes of its own, and we add none through it.
-        genanki.Package([first_deck]).write_to_db(cursor, context.mtime, iter(()))
-        # The other decks in one update: genanki rewrites the whole decks JSON once per deck.
-        _configure_collection(
-            cursor,
-            context,
-            decks={name: deck_id for name, deck_id in decks.items() if deck_id != first_id},
-            positions=sum(len(note.cards) for note in notes),
-        )
-        note_rows, card_rows, revlog_rows = _rows(notes, decks, context)
-        # Building the indexes once after the inserts is cheaper than updating them per row.
-        indexes = cursor.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-        ).fetchall()
-        for name, _ in indexes:
-            cursor.execute(f'DROP INDEX "{name}"')
-        _insert_all(cursor, _NOTE_SQL, note_rows)
-        _insert_all(cursor, _CARD_SQL, card_rows)
-        _insert_all(cursor, _REVLOG_SQL, revlog_rows)
-        for name, sql in indexes:
-            if name not in _CONSTANT_INDEXES:
-                cursor.execute(sql)
-        connection.commit()
-        return connection.serialize()
-    finally:
-        connection.close()
+def _build_collection(connection: sqlite3.Connection, context: _Context) -> None:
+    """Fill the main database with the package's collection.anki2 (legacy schema 11, which
+    every Anki imports), made from the staged notes."""
+    cursor = connection.cursor()
+    decks, endings = _note_groups(cursor)
+    first_name, first_id = next(iter(decks.items()))
+    first_deck = genanki.Deck(first_id, first_name)
+    first_deck.add_model(notetypes.sentence_model())
+    first_deck.add_model(notetypes.cloze_model())
+    # genanki writes the schema, the collection row and the note types; its id generator is
+    # only for notes of its own, and we add none through it.
+    genanki.Package([first_deck]).write_to_db(cursor, context.mtime, iter(()))
+    cursor.execute("BEGIN")
+    # The other decks in one update: genanki rewrites the whole decks JSON once per deck.
+    _configure_collection(
+        cursor,
+        context,
+        decks={name: deck_id for name, deck_id in decks.items() if deck_id != first_id},
+        positions=cursor.execute("SELECT max(seq) FROM stage_cards").fetchone()[0],
+    )
+    # Building the indexes once after the inserts is cheaper than updating them per row.
+    indexes = cursor.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+    ).fetchall()
+    for name, _ in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    # Ids are milliseconds from `now` up, as Anki's are; a note's or card's is its seq's.
+    base = int(context.now.timestamp() * 1000) - 1
+    paragraphs = {
+        paragraph_id: _escape(text)
+        for paragraph_id, text in cursor.execute("SELECT id, text FROM stage_paragraphs")
+    }
+    connection.create_function(
+        "anki_fields", 8, _Fields(paragraphs, endings).of, deterministic=True
+    )
+    cursor.execute(_NOTES_SQL, {"base": base, "separator": SEPARATOR})
+    _stage_schedules(cursor, context)
+    cursor.execute(_CARDS_SQL, {"base": base, "with_scheduling": context.with_scheduling})
+    if context.with_scheduling:
+        _stage_revlog_ids(cursor, context)
+        _stage_learner_days(cursor, context)
+        cursor.execute(_REVLOG_SQL, {"base": base})
+    for name, sql in indexes:
+        if name not in _CONSTANT_INDEXES:
+            cursor.execute(sql)
+    cursor.execute("COMMIT")
 
 
 # Indexes of Anki's schema over a column that holds one value in every row of a package (usn
@@ -421,28 +686,38 @@ def _build_collection(notes: Sequence[ExportNote], context: _Context) -> bytes:
 # building them was a tenth of a large export's database time.
 _CONSTANT_INDEXES = frozenset({"ix_notes_usn", "ix_cards_usn", "ix_revlog_usn", "ix_notes_csum"})
 
-_ROWS_PER_INSERT = 50
 
-
-def _insert_all(cursor: sqlite3.Cursor, statement: str, rows: list[_Row]) -> None:
-    """Run the one-row INSERT `statement` for every row, `_ROWS_PER_INSERT` rows at a time.
-
-    One statement inserting fifty rows costs SQLite less than fifty statements (each step has
-    its own start and reset): a large export's inserts take a sixth less time.
-    """
-    head, values = statement.split(" VALUES ")
-    whole = len(rows) - len(rows) % _ROWS_PER_INSERT
-    batches = (
-        tuple(itertools.chain.from_iterable(rows[start : start + _ROWS_PER_INSERT]))
-        for start in range(0, whole, _ROWS_PER_INSERT)
+def _note_groups(cursor: sqlite3.Cursor) -> tuple[dict[str, int], list[str]]:
+    """Make the table `note_groups`: the notes of each deck, article and language pair, with
+    a number and their deck's id. Return every deck used, with its parents, parents first, by
+    name: id; and by group number the end of the groups' fields (languages, text directions,
+    article title), escaped once."""
+    cursor.execute(
+        "CREATE TEMP TABLE note_groups (deck, article_title, learn_lang, help_lang, number,"
+        " deck_id, PRIMARY KEY (deck, article_title, learn_lang, help_lang)) WITHOUT ROWID"
     )
-    cursor.executemany(f"{head} VALUES {', '.join([values] * _ROWS_PER_INSERT)}", batches)
-    if whole < len(rows):
-        rest = rows[whole:]
-        cursor.execute(
-            f"{head} VALUES {', '.join([values] * len(rest))}",
-            tuple(itertools.chain.from_iterable(rest)),
-        )
+    groups = cursor.execute(
+        "SELECT deck, article_title, learn_lang, help_lang FROM stage_notes"
+        " GROUP BY deck, article_title, learn_lang, help_lang ORDER BY min(seq)"
+    ).fetchall()
+    decks: dict[str, int] = {}
+    rows = []
+    endings = []
+    for number, (deck, title, learn, help_) in enumerate(groups):
+        parts = tuple(deck.split(SEPARATOR)) if deck else deck_path(title, learn, help_)
+        full_name = _joined_deck_name(parts)
+        components = full_name.split("::")
+        for depth in range(1, len(components) + 1):
+            name = "::".join(components[:depth])
+            if name not in decks:
+                digest = hashlib.sha256(name.encode()).digest()
+                decks[name] = (1 << 40) + int.from_bytes(digest[:5], "big")
+        languages = (_escape(learn), _escape(help_))
+        directions = (text_direction(learn), text_direction(help_))
+        endings.append(SEPARATOR.join((*languages, *directions, _escape(title))))
+        rows.append((deck, title, learn, help_, number, decks[full_name]))
+    cursor.executemany("INSERT INTO note_groups VALUES (?, ?, ?, ?, ?, ?)", rows)
+    return decks, endings
 
 
 def _configure_collection(
@@ -475,69 +750,6 @@ def _configure_collection(
             json.dumps(all_decks),
         ),
     )
-
-
-def _decks(notes: Sequence[ExportNote]) -> dict[str, int]:
-    """Every deck the notes use, with its parents, parents first, each with an id hashed from
-    its name (Anki matches decks by name on import; the id only has to be stable)."""
-    names: dict[str, int] = {}
-    for full_name in dict.fromkeys(deck_name(note) for note in notes):
-        parts = full_name.split("::")
-        for depth in range(1, len(parts) + 1):
-            name = "::".join(parts[:depth])
-            if name not in names:
-                digest = hashlib.sha256(name.encode()).digest()
-                names[name] = (1 << 40) + int.from_bytes(digest[:5], "big")
-    return names
-
-
-_Row = tuple[object, ...]
-
-
-def _rows(
-    notes: Sequence[ExportNote], decks: dict[str, int], context: _Context
-) -> tuple[list[_Row], list[_Row], list[_Row]]:
-    """The rows for `_NOTE_SQL`, `_CARD_SQL` and `_REVLOG_SQL`. Ids are milliseconds from
-    `now` up, as Anki's are."""
-    note_rows: list[_Row] = []
-    card_rows: list[_Row] = []
-    revlog_rows: list[_Row] = []
-    fields = _Fields()
-    next_id = int(context.now.timestamp() * 1000)
-    position = 0
-    for note in notes:
-        note_id = next_id
-        next_id += 1
-        # The cards take their note's time too: Anki never updates cards it already has.
-        mtime = int(note.modified.timestamp())
-        model_id, flds = fields.of(note)
-        tags = _tags(note.tags, context.with_scheduling)
-        # Anki recomputes the sort field and the checksum on import; sfld is filled for other
-        # readers of the file, csum is left 0 (a test checks what Anki makes of both).
-        note_rows.append((note_id, note_guid(note.key), model_id, mtime, tags, flds, note.sentence))
-        deck_id = decks[deck_name(note)]
-        for card in note.cards:
-            card_id = next_id
-            next_id += 1
-            position += 1
-            ordinal = _TEMPLATE_ORD[card.template]
-            schedule = _schedule(card, position, context)
-            card_rows.append((card_id, note_id, deck_id, ordinal, mtime, *schedule))
-            if context.with_scheduling and card.reviews:
-                revlog_rows.extend(_revlog_rows(card_id, card.reviews, context))
-    context.card_count = len(card_rows)
-    context.review_count = len(revlog_rows)
-    return note_rows, card_rows, revlog_rows
-
-
-# The constant columns are written into the statements, so the rows carry only what varies.
-# notes: id, guid, mid, mod, usn, tags, flds, sfld, csum, flags, data
-_NOTE_SQL = "INSERT INTO notes VALUES (?, ?, ?, ?, -1, ?, ?, ?, 0, 0, '')"
-# cards: id, nid, did, ord, mod, usn, type, queue, due, ivl, factor, reps, lapses, left, odue,
-# odid, flags, data
-_CARD_SQL = "INSERT INTO cards VALUES (?, ?, ?, ?, ?, -1, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?)"
-# revlog: id, cid, usn, ease, ivl, lastIvl, factor, time, type
-_REVLOG_SQL = "INSERT INTO revlog VALUES (?, ?, -1, ?, ?, ?, ?, ?, ?)"
 
 
 # -- fields --------------------------------------------------------------------------------
@@ -591,6 +803,10 @@ def _find_phrase(sentence: str, phrase: str) -> tuple[int, int] | None:
     return match.span() if match else None
 
 
+def _has_phrase(sentence: str, phrase: str) -> bool:
+    return _find_phrase(sentence, phrase) is not None
+
+
 def cloze_text(sentence: str, phrase: str) -> str:
     """The escaped sentence with the phrase (as it occurs there) wrapped as `{{c1::...}}`."""
     span = _find_phrase(sentence, phrase)
@@ -606,7 +822,7 @@ def cloze_text(sentence: str, phrase: str) -> str:
     )
 
 
-# The field values that `_Fields.of` joins are in these orders; a test checks them.
+# The field values that `_NOTES_SQL` joins are in these orders; a test checks them.
 SENTENCE_FIELD_ORDER = (
     "Sentence",
     "Translation",
@@ -624,59 +840,77 @@ CLOZE_FIELD_ORDER = ("Text", "Meaning", "Phrase", *SENTENCE_FIELD_ORDER[1:])
 class _Fields:
     """The escaped field values of notes, as Anki's `flds` column joins them.
 
-    Escaping is most of the work of a large export, and much of the text repeats: every
-    sentence of a paragraph carries that paragraph, and every note of an article and language
-    pair ends with the same languages, directions and title. Each of those is escaped once.
+    Much of the text repeats: every sentence of a paragraph carries that paragraph, and every
+    note of a group (`note_groups`) ends with the same languages, directions and title. Each
+    of those is escaped once, and found by its number.
     """
 
-    def __init__(self) -> None:
-        self._paragraphs: dict[str, str] = {}
-        self._endings: dict[tuple[str, str, str], str] = {}
+    def __init__(self, paragraphs: dict[int, str], endings: list[str]) -> None:
+        self._paragraphs = paragraphs
+        self._endings = endings
 
-    def of(self, note: ExportNote) -> tuple[int, str]:
-        """The note type id and the note's `flds`, in the order of `decks.notetypes`."""
-        sentence = _escape(note.sentence)
-        translation = _escape(note.translation)
-        sentence_paragraph = self._marked(note.sentence_paragraph, sentence)
-        translation_paragraph = self._marked(note.translation_paragraph, translation)
-        shared = f"{translation}\x1f{sentence_paragraph}\x1f{translation_paragraph}\x1f"
-        if note.kind == "sentence":
-            return notetypes.SENTENCE_MODEL_ID, f"{sentence}\x1f{shared}{self._ending(note)}"
-        cloze = cloze_text(note.sentence, note.phrase)
-        leading = f"{cloze}\x1f{_escape(note.meaning)}\x1f{_escape(note.phrase)}\x1f"
-        return notetypes.CLOZE_MODEL_ID, f"{leading}{shared}{self._ending(note)}"
+    def of(
+        self,
+        kind: str,
+        sentence: str,
+        translation: str,
+        sentence_paragraph: int | None,
+        translation_paragraph: int | None,
+        phrase: str,
+        meaning: str,
+        group: int,
+    ) -> str:
+        """A note's `flds`: its field values in the order of `decks.notetypes`."""
+        sentence_html = _escape(sentence)
+        translation_html = _escape(translation)
+        shared = (
+            f"{translation_html}\x1f{self._marked(sentence_paragraph, sentence_html)}"
+            f"\x1f{self._marked(translation_paragraph, translation_html)}"
+            f"\x1f{self._endings[group]}"
+        )
+        if kind == "word":
+            cloze = cloze_text(sentence, phrase)
+            return f"{cloze}\x1f{_escape(meaning)}\x1f{_escape(phrase)}\x1f{shared}"
+        return f"{sentence_html}\x1f{shared}"
 
-    def _marked(self, paragraph: str, sentence: str) -> str:
-        """The escaped paragraph with its (escaped) sentence marked, when it occurs there."""
-        escaped = self._paragraphs.get(paragraph)
-        if escaped is None:
-            escaped = self._paragraphs[paragraph] = _escape(paragraph)
-        if not sentence:
-            return escaped
-        return escaped.replace(sentence, f"<mark>{sentence}</mark>", 1)
+    def _marked(self, paragraph: int | None, sentence: str) -> str:
+        """The escaped paragraph with its escaped sentence marked, where it first occurs."""
+        if paragraph is None:
+            return ""
+        html = self._paragraphs[paragraph]
+        return html.replace(sentence, f"<mark>{sentence}</mark>", 1) if sentence else html
 
-    def _ending(self, note: ExportNote) -> str:
-        """The languages, their text directions and the article title, joined."""
-        key = (note.learn_lang, note.help_lang, note.article_title)
-        ending = self._endings.get(key)
-        if ending is None:
-            ending = self._endings[key] = "\x1f".join(
-                (
-                    _escape(note.learn_lang),
-                    _escape(note.help_lang),
-                    text_direction(note.learn_lang),
-                    text_direction(note.help_lang),
-                    _escape(note.article_title),
-                )
-            )
-        return ending
+
+_NOTES_SQL = f"""
+INSERT INTO notes (id, guid, mid, mod, usn, tags, flds, sfld, csum, flags, data)
+SELECT
+    :base + n.seq,
+    anki_guid(n.key),
+    CASE n.kind WHEN 'word' THEN {notetypes.CLOZE_MODEL_ID} ELSE {notetypes.SENTENCE_MODEL_ID} END,
+    CAST(n.modified AS INTEGER),
+    -1,
+    anki_tags(n.tags),
+    anki_fields(n.kind, n.sentence, n.translation, n.sentence_paragraph,
+        n.translation_paragraph, n.phrase, n.meaning, g.number),
+    -- Anki recomputes the sort field and the checksum on import; sfld is filled for other
+    -- readers of the file, csum is left 0 (a test checks what Anki makes of both).
+    n.sentence,
+    0,
+    0,
+    ''
+FROM stage_notes AS n
+JOIN note_groups AS g ON g.deck = n.deck AND g.article_title = n.article_title
+    AND g.learn_lang = n.learn_lang AND g.help_lang = n.help_lang
+ORDER BY n.seq
+"""
 
 
 @functools.lru_cache(maxsize=1024)
-def _tags(tags: tuple[str, ...], with_scheduling: bool) -> str:
-    """Anki's space-separated tag string; spaces inside a tag become underscores."""
+def _tags(tags: str, with_scheduling: bool) -> str:
+    """Anki's space-separated tag string of staged tags; spaces inside a tag become
+    underscores."""
     cleaned: list[str] = []
-    for tag in tags:
+    for tag in tags.split(SEPARATOR):
         tag = "_".join(tag.split())
         if not tag or tag in cleaned:
             continue
@@ -696,38 +930,91 @@ def _deck_component(part: str) -> str:
 
 # -- scheduling ----------------------------------------------------------------------------
 
+# New cards are introduced in the order of their seq; answered ones take `card_schedules`.
+_CARDS_SQL = f"""
+INSERT INTO cards (id, nid, did, ord, mod, usn, type, queue, due, ivl, factor, reps, lapses,
+    left, odue, odid, flags, data)
+SELECT
+    :base + c.seq,
+    :base + c.note,
+    g.deck_id,
+    CASE c.template WHEN 'production' THEN 1 ELSE 0 END,
+    -- A card takes its note's time: Anki never updates cards it already has.
+    CAST(n.modified AS INTEGER),
+    -1,
+    coalesce(s.type, {_TYPE_NEW}),
+    coalesce(s.queue, CASE WHEN c.suspended AND :with_scheduling
+        THEN {_QUEUE_SUSPENDED} ELSE {_QUEUE_NEW} END),
+    coalesce(s.due, c.seq),
+    coalesce(s.ivl, 0),
+    coalesce(s.factor, 0),
+    coalesce(s.reps, 0),
+    coalesce(s.lapses, 0),
+    coalesce(s.left, 0),
+    0,
+    0,
+    0,
+    coalesce(s.data, '')
+FROM stage_cards AS c
+JOIN stage_notes AS n ON n.seq = c.note
+JOIN note_groups AS g ON g.deck = n.deck AND g.article_title = n.article_title
+    AND g.learn_lang = n.learn_lang AND g.help_lang = n.help_lang
+LEFT JOIN card_schedules AS s ON s.seq = c.seq
+ORDER BY c.seq
+"""
 
-def _schedule(card: ExportCard, position: int, context: _Context) -> _Row:
-    """(type, queue, due, ivl, factor, reps, lapses, left, data) of a card in Anki's units."""
-    state = card.state
-    if not context.with_scheduling or state.phase is Phase.NEW:
-        queue = _QUEUE_SUSPENDED if card.suspended and context.with_scheduling else _QUEUE_NEW
-        return (_TYPE_NEW, queue, position, 0, 0, 0, 0, 0, "")
-    assert state.due is not None and state.last_review is not None  # checked by _validate
-    due_at = state.due.timestamp()
+
+def _stage_schedules(cursor: sqlite3.Cursor, context: _Context) -> None:
+    """Make the table `card_schedules`: Anki's scheduling columns of every answered card (none
+    without scheduling). Few cards of a large export have been answered, and their time zone
+    arithmetic is Python's."""
+    cursor.execute(
+        "CREATE TEMP TABLE card_schedules (seq INTEGER PRIMARY KEY, type, queue, due, ivl,"
+        " factor, reps, lapses, left, data)"
+    )
+    if not context.with_scheduling:
+        return
+    answered = cursor.execute(
+        "SELECT seq, phase, step, stability, difficulty, due, last_review, reps, lapses,"
+        " suspended FROM stage_cards WHERE phase <> 'new'"
+    ).fetchall()
+    cursor.executemany(
+        "INSERT INTO card_schedules VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(row[0], *_schedule(row[1:], context)) for row in answered],
+    )
+
+
+_Row = tuple[Any, ...]
+
+
+def _schedule(row: _Row, context: _Context) -> _Row:
+    """(type, queue, due, ivl, factor, reps, lapses, left, data) in Anki's units of an answered
+    card's staged (phase, step, stability, difficulty, due, last review, reps, lapses,
+    suspended)."""
+    phase, step, stability, difficulty, due_at, last_at, reps, lapses, suspended = row
     due_day = context.day(due_at)[0]
-    last_day, last_day_end = context.day(state.last_review.timestamp())
-    counts = (state.reps, state.lapses)
-    data = _card_data(state, context)
-    if state.phase is Phase.REVIEW:
-        queue = _QUEUE_SUSPENDED if card.suspended else _QUEUE_REVIEW
+    last_day, last_day_end = context.day(last_at)
+    counts = (reps, lapses)
+    data = _card_data(stability, difficulty, last_at, context)
+    if phase == Phase.REVIEW:
+        queue = _QUEUE_SUSPENDED if suspended else _QUEUE_REVIEW
         ivl = max(1, due_day - last_day)
         return (_TYPE_REVIEW, queue, max(0, due_day), ivl, _FSRS_FACTOR, *counts, 0, data)
-    relearning = state.phase is Phase.RELEARNING
+    relearning = phase == Phase.RELEARNING
     steps = context.relearning_steps if relearning else context.learning_steps
-    left = max(1, steps - (state.step or 0))
+    left = max(1, steps - (step or 0))
     # Anki's rule: a step that ends after the day of the answer is counted in days (queue 3);
     # one within it keeps its exact time. Suspended cards keep the exact time either way,
     # because Anki's importer only shifts day numbers of cards in the day queues.
-    if due_at < last_day_end or card.suspended:
+    if due_at < last_day_end or suspended:
         queue, due = _QUEUE_LEARN, int(due_at)
     else:
         queue, due = _QUEUE_DAY_LEARN, max(0, due_day)
-    if card.suspended:
+    if suspended:
         queue = _QUEUE_SUSPENDED
     if relearning:
         # ivl of a relearning card is the interval it returns to, as FSRS would give it.
-        ivl = _fsrs_interval(state.stability, context) if state.stability else 1
+        ivl = _fsrs_interval(stability, context) if stability else 1
         return (_TYPE_RELEARN, queue, due, ivl, _FSRS_FACTOR, *counts, left, data)
     return (_TYPE_LEARN, queue, due, 0, 0, *counts, left, data)
 
@@ -740,7 +1027,9 @@ def _fsrs_interval(stability: float, context: _Context) -> int:
     return max(1, round(stability / factor * scale))
 
 
-def _card_data(state: CardState, context: _Context) -> str:
+def _card_data(
+    stability: float | None, difficulty: float | None, last_review: float, context: _Context
+) -> str:
     """cards.data as Anki writes it: FSRS stability "s", difficulty "d", desired retention
     "dr", decay and the last review time "lrt" (seconds), rounded as Anki rounds them.
 
@@ -748,52 +1037,85 @@ def _card_data(state: CardState, context: _Context) -> str:
     what json.dumps writes for it.
     """
     members = []
-    if state.stability is not None and state.difficulty is not None:
+    if stability is not None and difficulty is not None:
         members.append(
-            f'"s":{round(state.stability, 4)!r},"d":{round(state.difficulty, 3)!r},'
+            f'"s":{round(stability, 4)!r},"d":{round(difficulty, 3)!r},'
             + context.fsrs_settings_json
         )
-    if state.last_review is not None:
-        members.append(f'"lrt":{int(state.last_review.timestamp())}')
-    return "{" + ",".join(members) + "}" if members else ""
+    members.append(f'"lrt":{int(last_review)}')
+    return "{" + ",".join(members) + "}"
 
 
-def _revlog_rows(card_id: int, reviews: Sequence[ExportReview], context: _Context) -> list[_Row]:
-    """(id, cid, ease, ivl, lastIvl, factor, time, type) of each answer, oldest first."""
-    rows: list[_Row] = []
-    for review in sorted(reviews, key=_REVIEWED_AT) if len(reviews) > 1 else reviews:
-        answered_at = review.reviewed_at.timestamp()
-        until_rollover = max(1, context.day(answered_at)[1] - int(answered_at))
-        factor = 0
-        if review.kind != "learn" and review.difficulty is not None:
-            factor = round(review.difficulty * 100)
-        rows.append(
-            (
-                context.revlog_id(answered_at),
-                card_id,
-                review.rating,
-                _revlog_interval(review.interval, until_rollover),
-                _revlog_interval(review.last_interval, until_rollover),
-                factor,
-                review.duration_ms,
-                _REVLOG_KIND[review.kind],
-            )
-        )
-    return rows
+def _revlog_interval_sql(seconds: str) -> str:
+    """SQL for Anki's revlog interval of `seconds`: days (positive) when it reaches past the end
+    of the learner's day (`until`: seconds left of it), otherwise negative seconds, as Anki
+    records learning steps."""
+    return (
+        f"CASE WHEN {seconds} <= 0 THEN 0"
+        f" WHEN {seconds} >= until THEN ({seconds} - until) / 86400 + 1"
+        f" ELSE -{seconds} END"
+    )
 
 
-_REVIEWED_AT = operator.attrgetter("reviewed_at")
+# Every answer, `until` the end of the learner's day it was given on. A review's factor is the
+# FSRS difficulty after it (x100), as Anki keeps it; learning answers have none.
+_REVLOG_SQL = f"""
+INSERT INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type)
+SELECT
+    coalesce(i.id, CAST(t.reviewed_at * 1000 AS INTEGER)),
+    :base + t.card,
+    -1,
+    t.rating,
+    {_revlog_interval_sql("t.interval")},
+    {_revlog_interval_sql("t.last_interval")},
+    CASE WHEN t.kind <> 'learn' AND t.difficulty IS NOT NULL
+        THEN CAST(round(t.difficulty * 100) AS INTEGER) ELSE 0 END,
+    t.duration_ms,
+    CASE t.kind {" ".join(f"WHEN '{kind}' THEN {code}" for kind, code in _REVLOG_KIND.items())} END
+FROM (
+    SELECT *, max(1, (SELECT end FROM learner_days WHERE end > reviewed_at ORDER BY end LIMIT 1)
+        - CAST(reviewed_at AS INTEGER)) AS until
+    FROM stage_reviews
+) AS t
+LEFT JOIN revlog_ids AS i ON i.seq = t.seq
+"""
 
 
-def _revlog_interval(interval: timedelta, until_rollover: int) -> int:
-    """Anki's revlog interval: days (positive) when it reaches past the end of the learner's
-    day, otherwise negative seconds, as Anki records learning steps."""
-    seconds = round(interval.total_seconds())
-    if seconds <= 0:
-        return 0
-    if seconds >= until_rollover:
-        return (seconds - until_rollover) // 86_400 + 1
-    return -seconds
+def _stage_learner_days(cursor: sqlite3.Cursor, context: _Context) -> None:
+    """Make the table `learner_days`: the end and Anki's day number of each learner's day
+    that overlaps a UTC day an answer was given on, for `_REVLOG_SQL` to find by time."""
+    cursor.execute("CREATE TEMP TABLE learner_days (end INTEGER PRIMARY KEY, number INTEGER)")
+    utc_days = cursor.execute(
+        "SELECT DISTINCT CAST(reviewed_at / 86400 AS INTEGER) FROM stage_reviews"
+    ).fetchall()
+    days = {
+        day
+        for (utc_day,) in utc_days
+        # CAST truncates towards zero: the UTC days around it make up for times before 1970.
+        for nearby in (utc_day - 1, utc_day, utc_day + 1)
+        for day in context.days_overlapping(nearby)
+    }
+    cursor.executemany("INSERT INTO learner_days VALUES (?, ?)", [(end, n) for n, end in days])
+
+
+def _stage_revlog_ids(cursor: sqlite3.Cursor, context: _Context) -> None:
+    """Make the table `revlog_ids`: revlog ids for answers that share a millisecond (imported
+    history can), each moved to the next free one, card by card, oldest first. Every other
+    answer's id is its millisecond."""
+    cursor.execute("CREATE TEMP TABLE revlog_ids (seq INTEGER PRIMARY KEY, id INTEGER)")
+    (shared,) = cursor.execute(
+        "SELECT EXISTS (SELECT 1 FROM stage_reviews"
+        " GROUP BY CAST(reviewed_at * 1000 AS INTEGER) HAVING count(*) > 1)"
+    ).fetchone()
+    if not shared:
+        return
+    answers = cursor.execute(
+        "SELECT seq, reviewed_at FROM stage_reviews ORDER BY card, reviewed_at, seq"
+    ).fetchall()
+    cursor.executemany(
+        "INSERT INTO revlog_ids VALUES (?, ?)",
+        [(seq, context.revlog_id(reviewed_at)) for seq, reviewed_at in answers],
+    )
 
 
 # -- writing -------------------------------------------------------------------------------

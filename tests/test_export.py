@@ -650,6 +650,34 @@ def test_without_scheduling_every_card_is_new(tmp_path: Path, collection: Collec
     assert card_for(collection, 1, "Recognition").note().tags == ["tandem"]
 
 
+def test_answers_in_the_same_millisecond_get_distinct_revlog_ids(
+    tmp_path: Path, collection: Collection
+) -> None:
+    """Imported histories can share a millisecond; each answer still becomes a revlog row."""
+    at = NOW - timedelta(days=3)
+    review = ExportReview(
+        reviewed_at=at,
+        rating=3,
+        interval=timedelta(days=3),
+        last_interval=timedelta(0),
+        duration_ms=1_000,
+        kind="learn",
+    )
+    state = review_state()
+    notes = [
+        sentence_note(
+            link, cards=(ExportCard(template="recognition", state=state, reviews=(review,)),)
+        )
+        for link in (1, 2, 3)
+    ]
+    summary = write_package(tmp_path / "same.apkg", notes, now=NOW, settings=SETTINGS)
+    assert summary.reviews == 3
+    import_package(collection, tmp_path / "same.apkg")
+    ids = [row[0] for row in db(collection).all("select id from revlog order by id")]
+    first = int(at.timestamp() * 1000)
+    assert ids == [first, first + 1, first + 2]
+
+
 # -- the file ------------------------------------------------------------------------------
 
 

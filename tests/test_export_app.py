@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import html
+import re
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ from decks.export import note_guid
 from tests.test_export import ALWAYS, IF_NEWER, db, import_package, prompt, utc_clock
 from tests.test_reader import in_session
 from tests.test_reviewer import SCRIPT, Deck, load_review_deck
+from webapp import editing
 from webapp.cards import edit_note
 from webapp.cli import cli
 from webapp.models import Alignment, Article, Card, Link, Note, changed_at
@@ -379,6 +381,41 @@ def test_all_sentences_makes_one_note_per_pair_in_reading_order(
     assert (carded.type, carded.queue) == (2, 2)
     assert carded.ivl == tandem_card(app, deck.recognition)["ivl"]
     assert len(only_cloze(collection).note().tags) > 0  # the word note of the article came too
+
+
+def test_a_merged_pair_exports_its_sentences_in_reading_order(
+    app: Flask, deck: Deck, runner: FlaskCliRunner, tmp_path: Path, collection: Collection
+) -> None:
+    """Texts of several sentences are joined by the database in reading order."""
+    slug, _ = article_of(app, deck.recognition)
+
+    def merge_with_next_pairs(session: Session) -> None:
+        link = session.get_one(Link, link_of(app, deck.recognition))
+        alignment, position = session.get_one(Alignment, link.alignment_id), link.position
+        for _ in range(2):  # three pairs become one (merging makes a new link each time)
+            merged = session.scalar(
+                select(Link.id).where(Link.alignment_id == alignment.id, Link.position == position)
+            )
+            assert merged is not None
+            seen = editing.version(session, alignment)
+            editing.merge(session, alignment, merged, seen=seen, now=EXPORTED)
+            session.commit()
+
+    in_session(app, merge_with_next_pairs)
+    path = tmp_path / "merged.apkg"
+    options = ["--all-sentences", "--article", slug, "--source", "it", "--target", "de"]
+    assert run(runner, *options, "-o", str(path)).exit_code == 0
+    import_package(collection, path)
+    rows = db(collection).all(
+        "select n.flds from notes n join notetypes t on t.id = n.mid "
+        "where t.name = 'Tandem Sentence' order by n.id"
+    )
+    expected = in_session(app, lambda s: reading_order(s, slug, "it", "de"))
+    assert [html.unescape(flds.split("\x1f")[0]) for (flds,) in rows] == expected
+    longest = max(rows, key=lambda row: len(row[0].split("\x1f")[0]))
+    sentence, _, paragraph = html.unescape(longest[0]).split("\x1f")[:3]
+    assert len(re.findall(r"[.!?]\W*(?:\s|$)", sentence)) >= 3, sentence  # three sentences
+    assert f"<mark>{sentence}</mark>" in paragraph
 
 
 # -- errors ----------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ def init_app(app: Flask) -> None:
     if engine.dialect.name == "sqlite":
         # Listen on this engine only, so other engines in the process (tests, tools) keep theirs.
         event.listen(engine, "connect", _set_sqlite_pragmas)
-        path = _sqlite_file(engine.url)
+        path = sqlite_file(engine.url)
         if path is not None:
             checkpoints.checkpoint_after_commits(engine, sessions, path)
     app.extensions[ENGINE_KEY] = engine
@@ -72,7 +72,7 @@ def close_session(exception: BaseException | None = None) -> None:
         session.close()
 
 
-def _sqlite_file(url: URL) -> Path | None:
+def sqlite_file(url: URL) -> Path | None:
     """The file of a SQLite URL, or None for an in-memory database or a `file:` URI."""
     if not url.database or url.database == ":memory:" or url.query.get("uri"):
         return None
@@ -179,7 +179,7 @@ def upgrade_database(app: Flask) -> str | None:
         )
         connection.rollback()
         if holds_data:
-            backup_sqlite_file(engine.url, current)
+            backupsqlite_file(engine.url, current)
         if sqlite:
             # Batch migrations rebuild tables; with foreign keys on, dropping the old table
             # would cascade-delete child rows. SQLite's documented procedure turns them off.
@@ -199,7 +199,7 @@ def upgrade_database(app: Flask) -> str | None:
     return current
 
 
-def backup_sqlite_file(url: URL, revision: str | None) -> Path | None:
+def backupsqlite_file(url: URL, revision: str | None) -> Path | None:
     """Copy a non-empty SQLite database file before it is migrated; return the copy's path.
 
     Uses SQLite's backup API rather than a file copy so that pages still in the WAL are included.
