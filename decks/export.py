@@ -196,8 +196,9 @@ def note_guid(key: str) -> str:
 STAGING_SCHEMA = """
 -- A paragraph around one or more notes' sentences, stored once.
 CREATE TEMP TABLE stage_paragraphs (id INTEGER PRIMARY KEY, text TEXT NOT NULL);
--- One row per note, `seq` in package order (ExportNote's fields otherwise; times are seconds
--- since the epoch, UTC).
+-- One row per note, `seq` in package order: new cards are introduced in it (Anki gives all
+-- new cards of a note their note's position). ExportNote's fields otherwise; times are
+-- seconds since the epoch, UTC.
 CREATE TEMP TABLE stage_notes (
     seq INTEGER PRIMARY KEY,
     key TEXT NOT NULL,
@@ -215,9 +216,9 @@ CREATE TEMP TABLE stage_notes (
     tags TEXT NOT NULL DEFAULT '',  -- joined by SEPARATOR
     modified REAL NOT NULL
 );
--- One row per card, `seq` in package order (new cards are introduced in it); `note` is the
--- note's seq. A new card needs no more than its template. `source` is for the stager's own
--- use (say, its id of the card); the package ignores it.
+-- One row per card, `note` being its note's seq. A new card needs no more than its
+-- template. `source` is for the stager's own use (say, its id of the card); the package
+-- ignores it.
 CREATE TEMP TABLE stage_cards (
     seq INTEGER PRIMARY KEY,
     note INTEGER NOT NULL,
@@ -650,7 +651,7 @@ def _build_collection(connection: sqlite3.Connection, context: _Context) -> None
         cursor,
         context,
         decks={name: deck_id for name, deck_id in decks.items() if deck_id != first_id},
-        positions=cursor.execute("SELECT max(seq) FROM stage_cards").fetchone()[0],
+        positions=cursor.execute("SELECT max(seq) FROM stage_notes").fetchone()[0],
     )
     # Building the indexes once after the inserts is cheaper than updating them per row.
     indexes = cursor.execute(
@@ -671,9 +672,7 @@ def _build_collection(connection: sqlite3.Connection, context: _Context) -> None
     _stage_schedules(cursor, context)
     cursor.execute(_CARDS_SQL, {"base": base, "with_scheduling": context.with_scheduling})
     if context.with_scheduling:
-        _stage_revlog_ids(cursor, context)
-        _stage_learner_days(cursor, context)
-        cursor.execute(_REVLOG_SQL, {"base": base})
+        _insert_revlog(cursor, context, base)
     for name, sql in indexes:
         if name not in _CONSTANT_INDEXES:
             cursor.execute(sql)
@@ -930,7 +929,7 @@ def _deck_component(part: str) -> str:
 
 # -- scheduling ----------------------------------------------------------------------------
 
-# New cards are introduced in the order of their seq; answered ones take `card_schedules`.
+# A new card's due is its note's position; answered cards take `card_schedules`.
 _CARDS_SQL = f"""
 INSERT INTO cards (id, nid, did, ord, mod, usn, type, queue, due, ivl, factor, reps, lapses,
     left, odue, odid, flags, data)
@@ -945,7 +944,7 @@ SELECT
     coalesce(s.type, {_TYPE_NEW}),
     coalesce(s.queue, CASE WHEN c.suspended AND :with_scheduling
         THEN {_QUEUE_SUSPENDED} ELSE {_QUEUE_NEW} END),
-    coalesce(s.due, c.seq),
+    coalesce(s.due, c.note),
     coalesce(s.ivl, 0),
     coalesce(s.factor, 0),
     coalesce(s.reps, 0),
@@ -1060,7 +1059,7 @@ def _revlog_interval_sql(seconds: str) -> str:
 # Every answer, `until` the end of the learner's day it was given on. A review's factor is the
 # FSRS difficulty after it (x100), as Anki keeps it; learning answers have none.
 _REVLOG_SQL = f"""
-INSERT INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type)
+INSERT OR IGNORE INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type)
 SELECT
     coalesce(i.id, CAST(t.reviewed_at * 1000 AS INTEGER)),
     :base + t.card,
@@ -1098,16 +1097,17 @@ def _stage_learner_days(cursor: sqlite3.Cursor, context: _Context) -> None:
     cursor.executemany("INSERT INTO learner_days VALUES (?, ?)", [(end, n) for n, end in days])
 
 
-def _stage_revlog_ids(cursor: sqlite3.Cursor, context: _Context) -> None:
-    """Make the table `revlog_ids`: revlog ids for answers that share a millisecond (imported
-    history can), each moved to the next free one, card by card, oldest first. Every other
-    answer's id is its millisecond."""
+def _insert_revlog(cursor: sqlite3.Cursor, context: _Context, base: int) -> None:
+    """Insert every answer into the revlog, its id the millisecond it was given in.
+
+    Answers can share a millisecond (imported history does): then every id is assigned in
+    Python instead, card by card, oldest first, moving each to the next free millisecond.
+    """
+    _stage_learner_days(cursor, context)
     cursor.execute("CREATE TEMP TABLE revlog_ids (seq INTEGER PRIMARY KEY, id INTEGER)")
-    (shared,) = cursor.execute(
-        "SELECT EXISTS (SELECT 1 FROM stage_reviews"
-        " GROUP BY CAST(reviewed_at * 1000 AS INTEGER) HAVING count(*) > 1)"
-    ).fetchone()
-    if not shared:
+    # OR IGNORE: a shared millisecond shows as fewer rows inserted than answers staged.
+    inserted = cursor.execute(_REVLOG_SQL, {"base": base}).rowcount
+    if inserted == cursor.execute("SELECT count(*) FROM stage_reviews").fetchone()[0]:
         return
     answers = cursor.execute(
         "SELECT seq, reviewed_at FROM stage_reviews ORDER BY card, reviewed_at, seq"
@@ -1116,6 +1116,8 @@ def _stage_revlog_ids(cursor: sqlite3.Cursor, context: _Context) -> None:
         "INSERT INTO revlog_ids VALUES (?, ?)",
         [(seq, context.revlog_id(reviewed_at)) for seq, reviewed_at in answers],
     )
+    cursor.execute("DELETE FROM revlog")
+    cursor.execute(_REVLOG_SQL, {"base": base})
 
 
 # -- writing -------------------------------------------------------------------------------

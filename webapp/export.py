@@ -170,26 +170,40 @@ CREATE TEMP TABLE chosen (
 );
 -- The templates of a new sentence note's cards, in order.
 CREATE TEMP TABLE directions (position INTEGER PRIMARY KEY, template TEXT NOT NULL);
--- Each language's sentences of every link in a paragraph group of a chosen link, in the order
--- of the key and of the index: the aggregates below read them in that order (no sort comes
+-- Each side's sentences of every link in a paragraph group of a chosen link, in the order of
+-- the key and of the index: the aggregates below read them in that order (no sort comes
 -- between), so each text joins its sentences in reading order.
 CREATE TEMP TABLE pieces (
-    link_id INTEGER, alignment_id INTEGER, paragraph INTEGER, lang TEXT, position INTEGER,
-    text TEXT, PRIMARY KEY (link_id, lang, position)
+    link_id INTEGER, alignment_id INTEGER, paragraph INTEGER, side TEXT, position INTEGER,
+    text TEXT, PRIMARY KEY (link_id, side, position)
 ) WITHOUT ROWID;
-CREATE INDEX temp.pieces_in_paragraphs ON pieces (alignment_id, paragraph, lang, position);
-CREATE TEMP TABLE link_texts (link_id INTEGER, lang TEXT, text TEXT, PRIMARY KEY (link_id, lang));
-CREATE TEMP TABLE paragraph_ids (
-    id INTEGER PRIMARY KEY, alignment_id INTEGER, paragraph INTEGER, lang TEXT, text TEXT,
-    UNIQUE (alignment_id, paragraph, lang)
-);
+CREATE INDEX temp.pieces_in_paragraphs ON pieces (alignment_id, paragraph, side, position);
+CREATE TEMP TABLE link_texts (
+    link_id INTEGER, side TEXT, text TEXT, PRIMARY KEY (link_id, side)
+) WITHOUT ROWID;
 """
 
+
+def _paragraph_id(alignment: str, paragraph: str, side: str) -> str:
+    """SQL for the staged paragraph id of one side of a paragraph group: a number made of its
+    alignment, group and side, so notes find their paragraphs without a table of ids."""
+    return f"(({alignment} * 2147483648 + {paragraph}) * 2 + ({side} = 'target'))"
+
+
+# A note's sides: its language is the alignment's source language or the other one.
+_LEARN_SIDE = "CASE WHEN source.lang = chosen.learn_lang THEN 'source' ELSE 'target' END"
+_HELP_SIDE = "CASE WHEN source.lang = chosen.learn_lang THEN 'target' ELSE 'source' END"
+# Both times are stored as text of one form, which sorts as the times do.
+_MODIFIED = _epoch(
+    "max(coalesce(notes.updated_at, alignments.updated_at),"
+    " coalesce(alignments.updated_at, notes.updated_at))"
+)
+
 _STAGING = (
-    # The sentences around every chosen link (its paragraph group, all languages).
+    # The sentences around every chosen link (its paragraph group, both sides).
     """
     INSERT INTO pieces
-    SELECT links.id, links.alignment_id, links.paragraph, versions.lang, sentences.position,
+    SELECT links.id, links.alignment_id, links.paragraph, ls.side, sentences.position,
         sentences.text
     FROM (SELECT DISTINCT links.alignment_id, links.paragraph FROM chosen
           JOIN tandem.links AS links ON links.id = chosen.link_id) AS groups
@@ -197,19 +211,17 @@ _STAGING = (
         AND links.paragraph = groups.paragraph
     JOIN tandem.link_sentences AS ls ON ls.link_id = links.id
     JOIN tandem.sentences AS sentences ON sentences.id = ls.sentence_id
-    JOIN tandem.versions AS versions ON versions.id = sentences.version_id
     """,
-    # Each language's sentences as one text: per link, and per paragraph group.
+    # Each side's sentences as one text: per link, and per paragraph group.
     """
     INSERT INTO link_texts
-    SELECT link_id, lang, group_concat(text, ' ') FROM pieces GROUP BY link_id, lang
+    SELECT link_id, side, group_concat(text, ' ') FROM pieces GROUP BY link_id, side
     """,
-    """
-    INSERT INTO paragraph_ids (alignment_id, paragraph, lang, text)
-    SELECT alignment_id, paragraph, lang, group_concat(text, ' ')
-    FROM pieces INDEXED BY pieces_in_paragraphs GROUP BY alignment_id, paragraph, lang
+    f"""
+    INSERT INTO stage_paragraphs
+    SELECT {_paragraph_id("alignment_id", "paragraph", "side")}, group_concat(text, ' ')
+    FROM pieces INDEXED BY pieces_in_paragraphs GROUP BY alignment_id, paragraph, side
     """,
-    "INSERT INTO stage_paragraphs SELECT id, text FROM paragraph_ids",
     f"""
     INSERT INTO stage_notes (seq, key, kind, learn_lang, help_lang, sentence, translation,
         sentence_paragraph, translation_paragraph, phrase, meaning, article_title, tags,
@@ -222,8 +234,8 @@ _STAGING = (
         chosen.kind, chosen.learn_lang, chosen.help_lang,
         coalesce(word_sentence.text, learnt.text, ''),
         coalesce(helping.text, ''),
-        learn_paragraph.id,
-        help_paragraph.id,
+        {_paragraph_id("links.alignment_id", "links.paragraph", _LEARN_SIDE)},
+        {_paragraph_id("links.alignment_id", "links.paragraph", _HELP_SIDE)},
         coalesce(notes.phrase, ''),
         coalesce(notes.meaning, ''),
         articles.title,
@@ -231,55 +243,38 @@ _STAGING = (
             || :separator || 'lang::' || chosen.help_lang || :separator || chosen.kind
             || CASE WHEN notes.id IN (SELECT note_id FROM tandem.cards WHERE leech)
                 THEN :separator || 'leech' ELSE '' END,
-        -- Both times are stored as text of one form, which sorts as the times do.
-        {
-        _epoch(
-            "max(coalesce(notes.updated_at, alignments.updated_at),"
-            " coalesce(alignments.updated_at, notes.updated_at))"
-        )
-    }
+        {_MODIFIED}
     FROM chosen
     LEFT JOIN tandem.notes AS notes ON notes.id = chosen.note_id
     JOIN tandem.articles AS articles ON articles.id = chosen.article_id
     LEFT JOIN tandem.links AS links ON links.id = chosen.link_id
     LEFT JOIN tandem.alignments AS alignments ON alignments.id = links.alignment_id
+    LEFT JOIN tandem.versions AS source ON source.id = alignments.source_version_id
     LEFT JOIN tandem.sentences AS word_sentence
         ON word_sentence.id = notes.sentence_id AND notes.kind = 'word'
     LEFT JOIN link_texts AS learnt
-        ON learnt.link_id = chosen.link_id AND learnt.lang = chosen.learn_lang
+        ON learnt.link_id = chosen.link_id AND learnt.side = {_LEARN_SIDE}
     LEFT JOIN link_texts AS helping
-        ON helping.link_id = chosen.link_id AND helping.lang = chosen.help_lang
-    LEFT JOIN paragraph_ids AS learn_paragraph
-        ON learn_paragraph.alignment_id = links.alignment_id
-        AND learn_paragraph.paragraph = links.paragraph
-        AND learn_paragraph.lang = chosen.learn_lang
-    LEFT JOIN paragraph_ids AS help_paragraph
-        ON help_paragraph.alignment_id = links.alignment_id
-        AND help_paragraph.paragraph = links.paragraph
-        AND help_paragraph.lang = chosen.help_lang
+        ON helping.link_id = chosen.link_id AND helping.side = {_HELP_SIDE}
     ORDER BY chosen.seq
     """,
-    # A made note's cards in the order they were made; a new note's in the default order.
+    # A made note's cards (found by note: CROSS JOIN keeps the chosen notes outside, in
+    # order), and a new note's in the default directions.
     f"""
     INSERT INTO stage_cards (note, template, phase, step, stability, difficulty, due,
         last_review, reps, lapses, suspended, source)
-    SELECT chosen_cards.note, chosen_cards.template,
-        coalesce(cards.phase, 'new'), cards.step, cards.stability, cards.difficulty,
-        CASE WHEN cards.phase = 'new' THEN NULL ELSE {_epoch("cards.due")} END,
-        {_epoch("cards.last_review")},
-        coalesce(cards.reps, 0), coalesce(cards.lapses, 0), coalesce(cards.suspended, 0),
-        cards.id
-    FROM (
-        SELECT chosen.seq AS note, cards.id AS card_id, cards.template, cards.id AS rank
-        FROM chosen JOIN tandem.cards AS cards ON cards.note_id = chosen.note_id
-        UNION ALL
-        SELECT chosen.seq, NULL, directions.template, directions.position
-        FROM chosen JOIN directions WHERE chosen.note_id IS NULL
-    ) AS chosen_cards
-    LEFT JOIN tandem.cards AS cards ON cards.id = chosen_cards.card_id
-    ORDER BY chosen_cards.note, chosen_cards.rank
+    SELECT chosen.seq, cards.template, cards.phase, cards.step, cards.stability,
+        cards.difficulty, CASE WHEN cards.phase = 'new' THEN NULL ELSE {_epoch("cards.due")} END,
+        {_epoch("cards.last_review")}, cards.reps, cards.lapses, cards.suspended, cards.id
+    FROM chosen CROSS JOIN tandem.cards AS cards ON cards.note_id = chosen.note_id
+    """,
+    """
+    INSERT INTO stage_cards (note, template)
+    SELECT chosen.seq, directions.template
+    FROM chosen CROSS JOIN directions WHERE chosen.note_id IS NULL
     """,
     # Answers still in effect (not undone), each with the interval the one before it gave.
+    # A new card has none (an answer that was undone took it back to new).
     f"""
     INSERT INTO stage_reviews (card, reviewed_at, rating, interval, last_interval,
         duration_ms, kind)
@@ -293,8 +288,8 @@ _STAGING = (
     -- CROSS JOIN keeps the staged cards outside: the answers are found by card.
     FROM stage_cards AS cards CROSS JOIN tandem.review_logs AS logs
         ON logs.card_id = cards.source
-    WHERE logs.kind = 'review' AND NOT EXISTS (SELECT 1 FROM tandem.review_logs AS undo
-        WHERE undo.undoes_id = logs.id)
+    WHERE cards.phase <> 'new' AND logs.kind = 'review'
+        AND NOT EXISTS (SELECT 1 FROM tandem.review_logs AS undo WHERE undo.undoes_id = logs.id)
     """,
 )
 
