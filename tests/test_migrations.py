@@ -10,7 +10,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from flask import Flask
 
-from webapp.db import alembic_config, get_engine, head_revision, upgrade_database
+from webapp.db import (
+    SCHEMA_REVISION,
+    alembic_config,
+    get_engine,
+    head_revision,
+    recorded_revision,
+    upgrade_database,
+)
 from webapp.models import Base
 
 
@@ -25,6 +32,18 @@ def test_head_matches_models(app: Flask) -> None:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert context.get_current_revision() == head_revision()
         assert compare_metadata(context, Base.metadata) == []
+
+
+def test_the_schema_revision_is_the_newest_migration() -> None:
+    # Start-up trusts SCHEMA_REVISION to skip Alembic: a new migration must update it.
+    assert head_revision() == SCHEMA_REVISION
+
+
+def test_the_recorded_revision_comes_from_the_version_table(app: Flask) -> None:
+    with get_engine(app).connect() as connection:
+        assert recorded_revision(connection) == SCHEMA_REVISION
+        connection.exec_driver_sql("DROP TABLE alembic_version")
+        assert recorded_revision(connection) is None
 
 
 def test_upgrading_a_new_database_makes_no_backup(app: Flask) -> None:

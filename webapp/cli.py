@@ -13,20 +13,20 @@ import time
 from datetime import UTC, datetime
 from itertools import chain
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask import current_app
 from flask.cli import FlaskGroup
 from werkzeug.exceptions import HTTPException
 
-from corpus.align import SENTENCE_BEADS, Units, align_units
-from corpus.embed import Encoder, Vectors, encode_in_batches, load_encoder
 from corpus.errors import CorpusError
-from corpus.ingest import collect_files, pair_vectors
 from corpus.language import detect_language
-from corpus.manifest import read_manifest
 from decks.errors import DeckError
-from webapp import create_app, export, pairs, seed, store
+from webapp import create_app, pairs, seed
+
+if TYPE_CHECKING:
+    from corpus.embed import Encoder, Vectors
 
 
 @click.group(
@@ -69,6 +69,10 @@ def ingest(
         raise click.UsageError("name files or folders to ingest, or a --manifest")
     if article_key and manifest:
         raise click.UsageError("use --article or --manifest, not both")
+    from corpus.ingest import collect_files  # deferred: the ingest pipeline (numpy, lxml)
+    from corpus.manifest import read_manifest  # deferred: only `ingest` reads manifests
+    from webapp import store  # deferred: it loads the ingest pipeline too
+
     try:
         groups = read_manifest(manifest) if manifest else []
     except CorpusError as exc:
@@ -173,6 +177,10 @@ def align(
 ) -> None:
     """Align two files already split into sentences (one per line) and print one link per line
     in the Vecalign/Bertalign format, [0]:[0, 1] (0-based line numbers)."""
+    from corpus.align import SENTENCE_BEADS, Units, align_units  # deferred: numpy
+    from corpus.embed import load_encoder  # deferred: numpy and the sentence model
+    from corpus.ingest import pair_vectors  # deferred: the whole ingest pipeline
+
     started = time.perf_counter()
     try:
         src = _sentence_lines(file_a)
@@ -200,6 +208,8 @@ def align(
 
 def _embed_with_progress(encoder: Encoder, sides: list[list[str]]) -> list[Vectors | None]:
     """Embed each side in batches, with a progress bar on stderr (a book takes seconds)."""
+    from corpus.embed import encode_in_batches  # deferred: numpy
+
     with click.progressbar(length=sum(map(len, sides)), label="Embedding", file=sys.stderr) as bar:
         return [encode_in_batches(encoder, texts, bar.update) for texts in sides]
 
@@ -245,6 +255,8 @@ def export_command(
 ) -> None:
     """Export cards to an Anki package (.apkg) that Anki imports, updates and keeps
     scheduling."""
+    from webapp import export  # deferred: the Anki writer (genanki) is needed by this command only
+
     session = seed.prepared_session()
     selection = export.Selection(article, source_lang, target_lang, everything, all_sentences)
     try:

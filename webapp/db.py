@@ -10,23 +10,27 @@ import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask import Flask, current_app, g
-from sqlalchemy import URL, DateTime, Dialect, Engine, create_engine, event
+from sqlalchemy import URL, Connection, DateTime, Dialect, Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from webapp import checkpoints
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 ENGINE_KEY = "tandem_engine"
 SESSIONMAKER_KEY = "tandem_sessionmaker"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# The newest migration's revision, so that a start on a database already at it (every start but
+# the first after an upgrade) needs no Alembic, which takes about 0.15 s to import: several times
+# what building the app takes. tests/test_migrations.py checks it against the migration scripts.
+SCHEMA_REVISION = "0002"
+VERSION_TABLE = "alembic_version"  # Alembic's default name, which env.py keeps
 
 
 def init_app(app: Flask) -> None:
@@ -147,6 +151,8 @@ def alembic_config() -> Config:
     Set `config.attributes["connection"]` to migrate a given connection; the migrations' env.py
     uses it. Also usable for `alembic.command.revision(config, autogenerate=True, ...)`.
     """
+    from alembic.config import Config  # deferred: Alembic is needed only to migrate
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("path_separator", "os")
@@ -154,7 +160,9 @@ def alembic_config() -> Config:
 
 
 def head_revision() -> str | None:
-    """The newest migration's revision id."""
+    """The newest migration's revision id, read from the migration scripts."""
+    from alembic.script import ScriptDirectory  # deferred: Alembic is needed only to migrate
+
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
@@ -164,11 +172,17 @@ def upgrade_database(app: Flask) -> str | None:
 
     A SQLite file that holds tables and is behind is first backed up next to itself as
     `<file>.bak-<revision or "empty">`, so a failed or unwanted migration can be undone by hand.
+    A database already at `SCHEMA_REVISION` is recognised without loading Alembic.
     """
     engine = get_engine(app)
-    head = head_revision()
-    config = alembic_config()
     with engine.connect() as connection:
+        if recorded_revision(connection) == SCHEMA_REVISION:
+            return SCHEMA_REVISION
+        from alembic import command  # deferred: Alembic is needed only to migrate
+        from alembic.runtime.migration import MigrationContext  # deferred: only to migrate
+
+        head = head_revision()
+        config = alembic_config()
         current = MigrationContext.configure(connection).get_current_revision()
         if current == head:
             return current
@@ -179,7 +193,7 @@ def upgrade_database(app: Flask) -> str | None:
         )
         connection.rollback()
         if holds_data:
-            backupsqlite_file(engine.url, current)
+            backup_sqlite_file(engine.url, current)
         if sqlite:
             # Batch migrations rebuild tables; with foreign keys on, dropping the old table
             # would cascade-delete child rows. SQLite's documented procedure turns them off.
@@ -199,7 +213,16 @@ def upgrade_database(app: Flask) -> str | None:
     return current
 
 
-def backupsqlite_file(url: URL, revision: str | None) -> Path | None:
+def recorded_revision(connection: Connection) -> str | None:
+    """The revision Alembic recorded in the database, read with plain SQL; None when there is
+    no version table or it does not hold exactly one revision (Alembic then decides)."""
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return None
+    revisions = connection.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}").all()
+    return revisions[0][0] if len(revisions) == 1 else None
+
+
+def backup_sqlite_file(url: URL, revision: str | None) -> Path | None:
     """Copy a non-empty SQLite database file before it is migrated; return the copy's path.
 
     Uses SQLite's backup API rather than a file copy so that pages still in the WAL are included.

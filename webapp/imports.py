@@ -19,20 +19,21 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from corpus.clean import Cleaned, clean_text
-from corpus.embed import load_encoder
 from corpus.errors import CorpusError, InputError
-from corpus.ingest import build_document
 from corpus.language import LANGUAGE_NAMES, detect_language, language_name
 from corpus.model import Corrections, Document
-from corpus.read import read_pasted, read_upload
-from webapp import db, jobs, store
+from webapp import db, jobs
 from webapp.models import Article, ImportFile, ImportJob, Version
+
+if TYPE_CHECKING:
+    from corpus.clean import Cleaned
+    from webapp import store
 
 MAX_FILES = 10
 PREVIEW_PAGE_LINES = 200
@@ -128,6 +129,9 @@ def read_job(job_id: int, report: Callable[[str, float], None]) -> None:
 
 def _read_file(file: ImportFile, folder: Path, max_bytes: int) -> None:
     """Fill in the file's text and detected language, or the reason it cannot be used."""
+    from corpus.clean import clean_text  # deferred: only import jobs clean text
+    from corpus.read import read_pasted, read_upload  # deferred: lxml, markdown-it, charsets
+
     pasted = _upload_path(folder, file.position, pasted=True)
     try:
         if pasted.exists():
@@ -199,6 +203,8 @@ def preview(file: ImportFile) -> list[PreviewLine]:
 @lru_cache(maxsize=16)
 def _cleaned(text: str, corrections: Corrections) -> Cleaned:
     """Cleaning a book takes a while: the preview pages and corrections reuse the result."""
+    from corpus.clean import clean_text  # deferred: only import previews clean text
+
     return clean_text(text, restore=corrections.restore, remove=corrections.remove)
 
 
@@ -262,6 +268,10 @@ def _store(
     session: Session, job: ImportJob, report: Callable[[str, float], None]
 ) -> tuple[str, str]:
     """Store the job's documents; on any outcome but "done" the caller rolls back."""
+    from corpus.embed import load_encoder  # deferred: numpy, loaded only to store an import
+    from corpus.ingest import build_document  # deferred: the whole ingest pipeline
+    from webapp import store  # deferred: it loads the ingest pipeline too
+
     usable = [f for f in job.files if not f.error]
     docs = []
     for k, file in enumerate(usable):

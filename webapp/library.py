@@ -17,7 +17,7 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
 from corpus.language import LANGUAGE_NAMES, language_name
-from webapp import export, pairs, seed
+from webapp import pairs, seed
 from webapp.models import Card, Note, ReadingPosition, Version
 from webapp.preferences import Languages, get_languages, set_languages
 from webapp.reading import direction
@@ -130,6 +130,8 @@ def language_context() -> dict[str, Any]:
 def download() -> Response:
     """Download an Anki package of one article (one language pair, optionally every sentence
     pair) or of everything. Built in a temporary folder that is gone before the reply leaves."""
+    from webapp import export  # deferred: the Anki writer (genanki) is needed by this page only
+
     session = seed.prepared_session()
     args = request.args
     selection = export.Selection(

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 import corpus
-from webapp import db, imports, store
+from webapp import db, imports
 from webapp.models import Setting
 
 SHIPPED_ARTICLES = Path(corpus.__file__).parent / "articles"
@@ -33,6 +33,8 @@ def prepared_session() -> Session:
     imports.mark_interrupted(session)
     session.commit()
     if app.config["SEED_CORPUS"] and session.get(Setting, SEEDED) is None:
+        from webapp import store  # deferred: the ingest pipeline (numpy, readers) runs only once
+
         store.ingest_files(
             session,
             sorted(SHIPPED_ARTICLES.glob("*.txt")),
