@@ -289,7 +289,9 @@ _STAGING = (
     FROM stage_cards AS cards CROSS JOIN tandem.review_logs AS logs
         ON logs.card_id = cards.source
     WHERE cards.phase <> 'new' AND logs.kind = 'review'
-        AND NOT EXISTS (SELECT 1 FROM tandem.review_logs AS undo WHERE undo.undoes_id = logs.id)
+        AND logs.id NOT IN (
+            SELECT undoes_id FROM tandem.review_logs WHERE undoes_id IS NOT NULL
+        )
     """,
 )
 
