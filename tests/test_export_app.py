@@ -37,7 +37,7 @@ from webapp import editing
 from webapp.cards import edit_note
 from webapp.cli import cli
 from webapp.models import Alignment, Article, Card, Link, Note, changed_at
-from webapp.review import answer_card, load_settings
+from webapp.review import answer_card, load_settings, undo_last
 
 if TYPE_CHECKING:
     from anki.cards import Card as AnkiCard
@@ -175,6 +175,13 @@ def test_export_all_carries_notes_schedule_leech_and_history(
     answer(app, deck.recognition, 3, ANSWERED)
     answer(app, deck.recognition, 3, ANSWERED + timedelta(minutes=10))
     answer(app, deck.cloze, 1, ANSWERED)
+    answer(app, deck.production, 3, ANSWERED + timedelta(minutes=20))
+
+    def take_back(session: Session) -> None:
+        assert undo_last(session, ANSWERED + timedelta(minutes=21)) is not None
+        session.commit()
+
+    in_session(app, take_back)  # an answer taken back does not travel
 
     def make_leech(session: Session) -> None:
         card = session.get(Card, deck.production)
@@ -196,6 +203,8 @@ def test_export_all_carries_notes_schedule_leech_and_history(
     recognition = anki_card(collection, guid, "Recognition")
     assert collection.decks.name(recognition.did) == f"Tandem::{title}::it→de"
     assert "leech" in recognition.note().tags
+    production = anki_card(collection, guid, "Production")
+    assert (production.type, production.reps) == (0, 0)
 
     expected = tandem_card(app, deck.recognition)
     assert expected["phase"] == "review"
