@@ -43,7 +43,6 @@ import re
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -335,10 +334,10 @@ class Package:
             " (SELECT coalesce(max(id), 0) FROM stage_paragraphs)"
         ).fetchone()
         paragraphs: dict[str, int] = {}
-        note_rows: list[tuple[object, ...]] = []
-        card_rows: list[tuple[object, ...]] = []
-        review_rows: list[tuple[object, ...]] = []
-        problems: list[tuple[int, str]] = []
+        note_rows: list[_Row] = []
+        card_rows: list[_Row] = []
+        review_rows: list[_Row] = []
+        problems: list[_Row] = []
 
         def paragraph(text: str) -> int | None:
             nonlocal paragraph_id
@@ -421,11 +420,11 @@ class Package:
                             review.difficulty,
                         )
                     )
-        connection.executemany(
-            "INSERT INTO stage_paragraphs VALUES (?, ?)",
-            ((paragraph_id, text) for text, paragraph_id in paragraphs.items()),
-        )
+        paragraph_rows: list[_Row] = [(number, text) for text, number in paragraphs.items()]
+        cursor = connection.cursor()
+        cursor.execute("BEGIN")
         for table, rows in (
+            ("stage_paragraphs", paragraph_rows),
             ("stage_notes", note_rows),
             ("stage_cards", card_rows),
             ("stage_reviews", review_rows),
@@ -433,7 +432,8 @@ class Package:
         ):
             if rows:
                 marks = ", ".join("?" * len(rows[0]))
-                connection.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+                _insert_all(cursor, f"INSERT INTO {table} VALUES ({marks})", rows)
+        cursor.execute("COMMIT")
 
     def write(self, path: Path | str) -> ExportSummary:
         """Write the staged notes to the Anki package at `path`, replacing it atomically.
@@ -441,17 +441,16 @@ class Package:
         Raises `ExportError` listing every problem of the staged notes, or naming a
         destination that cannot be written; no partial file is ever left behind.
         """
-        self._validate()
         context = self._context
         connection = self.connection
+        cursor = connection.cursor()
+        self._validate()
         with _collector_paused():
-            _build_collection(connection, context)
-        notes, cards, reviews = connection.execute(
-            "SELECT (SELECT count(*) FROM notes), (SELECT count(*) FROM cards),"
-            " (SELECT count(*) FROM revlog)"
-        ).fetchone()
+            decks, endings = _note_groups(cursor)
+            indexes = _prepare_collection(cursor, context, decks)
+            counts = _fill_collection(cursor, context, endings, indexes)
         size = _write_atomically(Path(path), connection.serialize(), context.now)
-        return ExportSummary(notes=notes, cards=cards, reviews=reviews, bytes=size)
+        return ExportSummary(*counts, bytes=size)
 
     def _register_functions(self) -> None:
         """The Python function validation calls: finding a phrase as `cloze_text` does."""
@@ -584,6 +583,8 @@ class _Context:
         self.now = now
         self.with_scheduling = with_scheduling
         self.mtime = int(now.timestamp())
+        # Ids are milliseconds from `now` up, as Anki's are; a note's or card's is its seq's.
+        self.id_base = int(now.timestamp() * 1000) - 1
         # The constant part of cards.data, as Anki rounds it.
         self.fsrs_settings_json = (
             f'"dr":{round(self.desired_retention, 2)!r},"decay":{round(self.decay, 3)!r}'
@@ -640,11 +641,13 @@ class _Context:
         return revlog_id
 
 
-def _build_collection(connection: sqlite3.Connection, context: _Context) -> None:
-    """Fill the main database with the package's collection.anki2 (legacy schema 11, which
-    every Anki imports), made from the staged notes."""
-    cursor = connection.cursor()
-    decks, endings = _note_groups(cursor)
+def _prepare_collection(
+    cursor: sqlite3.Cursor, context: _Context, decks: dict[str, int]
+) -> list[tuple[str, str]]:
+    """Begin the package's collection.anki2 (legacy schema 11, which every Anki imports) in
+    the main database: schema, note types, decks, and what `_fill_collection` looks up. Its
+    indexes are dropped, to be built once the rows are in (cheaper than updating them per
+    row); return them, (name, sql)."""
     first_name, first_id = next(iter(decks.items()))
     first_deck = genanki.Deck(first_id, first_name)
     first_deck.add_model(notetypes.sentence_model())
@@ -660,30 +663,39 @@ def _build_collection(connection: sqlite3.Connection, context: _Context) -> None
         decks={name: deck_id for name, deck_id in decks.items() if deck_id != first_id},
         positions=cursor.execute("SELECT max(seq) FROM stage_notes").fetchone()[0],
     )
-    # Building the indexes once after the inserts is cheaper than updating them per row.
-    indexes = cursor.execute(
+    indexes: list[tuple[str, str]] = cursor.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
     ).fetchall()
     for name, _ in indexes:
         cursor.execute(f'DROP INDEX "{name}"')
-    # Ids are milliseconds from `now` up, as Anki's are; a note's or card's is its seq's.
-    base = int(context.now.timestamp() * 1000) - 1
-    # The notes' rows are made in Python (escaping, GUIDs) while SQLite, which lets go of
-    # Python's lock while it works, makes the cards and the review log: with two cores the
-    # notes take little time of their own. (Nothing else in Python runs meanwhile: it would
-    # wait for the lock.)
-    _stage_schedules(cursor, context)
-    _stage_learner_days(cursor, context)
-    with ThreadPoolExecutor(max_workers=1) as worker:
-        note_rows = worker.submit(_note_rows, _staged_notes(cursor), endings, context, base)
-        cursor.execute(_CARDS_SQL, {"base": base, "with_scheduling": context.with_scheduling})
-        if context.with_scheduling:
-            _insert_revlog(cursor, context, base)
-        for name, sql in indexes:
-            if name not in _UNREAD_INDEXES:
-                cursor.execute(sql)
-        _insert_all(cursor, _NOTE_SQL, note_rows.result())
+    if context.with_scheduling:
+        _stage_learner_days(cursor, context)
+    cursor.execute(
+        "CREATE TEMP TABLE card_schedules (seq INTEGER PRIMARY KEY, type, queue, due, ivl,"
+        " factor, reps, lapses, left, data)"
+    )
+    return indexes
+
+
+def _fill_collection(
+    cursor: sqlite3.Cursor, context: _Context, endings: list[str], indexes: list[tuple[str, str]]
+) -> tuple[int, int, int]:
+    """Insert the cards, the review log and the notes, build the indexes Anki's importers
+    read by, and commit. Return the numbers of notes, cards and answers."""
+    cursor.executemany(
+        "INSERT INTO card_schedules VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        _schedules(_answered_cards(cursor, context), context),
+    )
+    params = {"base": context.id_base, "with_scheduling": context.with_scheduling}
+    cards = cursor.execute(_CARDS_SQL, params).rowcount
+    reviews = _insert_revlog(cursor, context) if context.with_scheduling else 0
+    for name, sql in indexes:
+        if name not in _UNREAD_INDEXES:
+            cursor.execute(sql)
+    note_rows = _note_rows(_staged_notes(cursor), endings, context)
+    _insert_all(cursor, _NOTE_SQL, note_rows)
     cursor.execute("COMMIT")
+    return len(note_rows), cards, reviews
 
 
 # Indexes of Anki's schema that an importer never reads a package by: those over a column
@@ -909,15 +921,13 @@ _StagedNotes = tuple[list[tuple[Any, ...]], list[tuple[int, str]]]
 _MODELS = {"sentence": notetypes.SENTENCE_MODEL_ID, "word": notetypes.CLOZE_MODEL_ID}
 
 
-def _note_rows(
-    staged: _StagedNotes, endings: list[str], context: _Context, base: int
-) -> list[_Row]:
+def _note_rows(staged: _StagedNotes, endings: list[str], context: _Context) -> list[_Row]:
     """The rows for `_NOTE_SQL` of the staged notes. Anki recomputes the sort field and the
     checksum on import: sfld is filled for other readers of the file, csum is left 0 (a test
     checks what Anki makes of both)."""
     notes, paragraphs = staged
     fields = _Fields({number: _escape(text) for number, text in paragraphs}, endings)
-    scheduling = context.with_scheduling
+    scheduling, base = context.with_scheduling, context.id_base
     return [
         (
             base + seq,
@@ -1026,24 +1036,21 @@ ORDER BY c.seq
 """
 
 
-def _stage_schedules(cursor: sqlite3.Cursor, context: _Context) -> None:
-    """Make the table `card_schedules`: Anki's scheduling columns of every answered card (none
-    without scheduling). Few cards of a large export have been answered, and their time zone
-    arithmetic is Python's."""
-    cursor.execute(
-        "CREATE TEMP TABLE card_schedules (seq INTEGER PRIMARY KEY, type, queue, due, ivl,"
-        " factor, reps, lapses, left, data)"
-    )
+def _answered_cards(cursor: sqlite3.Cursor, context: _Context) -> list[_Row]:
+    """The staged cards that have been answered (none without scheduling): their seq and
+    what `_schedule` takes."""
     if not context.with_scheduling:
-        return
-    answered = cursor.execute(
+        return []
+    return cursor.execute(
         "SELECT seq, phase, step, stability, difficulty, due, last_review, reps, lapses,"
         " suspended FROM stage_cards WHERE phase <> 'new'"
     ).fetchall()
-    cursor.executemany(
-        "INSERT INTO card_schedules VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(row[0], *_schedule(row[1:], context)) for row in answered],
-    )
+
+
+def _schedules(answered: list[_Row], context: _Context) -> list[_Row]:
+    """The rows of `card_schedules`: Anki's scheduling columns of every answered card. Few
+    cards of a large export have been answered, and their time zone arithmetic is Python's."""
+    return [(row[0], *_schedule(row[1:], context)) for row in answered]
 
 
 _Row = tuple[Any, ...]
@@ -1181,17 +1188,19 @@ LEFT JOIN revlog_ids AS i ON i.seq = t.seq
 """
 
 
-def _insert_revlog(cursor: sqlite3.Cursor, context: _Context, base: int) -> None:
-    """Insert every answer into the revlog, its id the millisecond it was given in.
+def _insert_revlog(cursor: sqlite3.Cursor, context: _Context) -> int:
+    """Insert every answer into the revlog, its id the millisecond it was given in; return
+    how many.
 
     Answers can share a millisecond (imported history does): then every id is assigned in
     Python instead, card by card, oldest first, moving each to the next free millisecond.
     """
     cursor.execute("CREATE TEMP TABLE revlog_ids (seq INTEGER PRIMARY KEY, id INTEGER)")
     # OR IGNORE: a shared millisecond shows as fewer rows inserted than answers staged.
-    inserted = cursor.execute(_REVLOG_SQL, {"base": base}).rowcount
-    if inserted == cursor.execute("SELECT count(*) FROM stage_reviews").fetchone()[0]:
-        return
+    inserted: int = cursor.execute(_REVLOG_SQL, {"base": context.id_base}).rowcount
+    staged: int = cursor.execute("SELECT count(*) FROM stage_reviews").fetchone()[0]
+    if inserted == staged:
+        return inserted
     answers = cursor.execute(
         "SELECT seq, reviewed_at FROM stage_reviews ORDER BY card, reviewed_at, seq"
     ).fetchall()
@@ -1200,7 +1209,8 @@ def _insert_revlog(cursor: sqlite3.Cursor, context: _Context, base: int) -> None
         [(seq, context.revlog_id(reviewed_at)) for seq, reviewed_at in answers],
     )
     cursor.execute("DELETE FROM revlog")
-    cursor.execute(_REVLOG_SQL, {"base": base})
+    cursor.execute(_REVLOG_SQL, {"base": context.id_base})
+    return staged
 
 
 # -- writing -------------------------------------------------------------------------------
