@@ -692,10 +692,9 @@ def _fill_collection(
     for name, sql in indexes:
         if name not in _UNREAD_INDEXES:
             cursor.execute(sql)
-    note_rows = _note_rows(_staged_notes(cursor), endings, context)
-    _insert_all(cursor, _NOTE_SQL, note_rows)
+    notes = _insert_notes(cursor, endings, context)
     cursor.execute("COMMIT")
-    return len(note_rows), cards, reviews
+    return notes, cards, reviews
 
 
 # Indexes of Anki's schema that an importer never reads a package by: those over a column
@@ -903,54 +902,56 @@ class _Fields:
         return html.replace(sentence, f"<mark>{sentence}</mark>", 1) if sentence else html
 
 
-def _staged_notes(cursor: sqlite3.Cursor) -> _StagedNotes:
-    """The staged notes in order (with their group's number), and the staged paragraphs."""
-    notes = cursor.execute(
+# Notes are read, made and inserted this many at a time: a large export's note rows (their
+# fields are about a kilobyte each) never all live at once.
+_NOTES_PER_BATCH = 2000
+_MODELS = {"sentence": notetypes.SENTENCE_MODEL_ID, "word": notetypes.CLOZE_MODEL_ID}
+
+
+def _insert_notes(cursor: sqlite3.Cursor, endings: list[str], context: _Context) -> int:
+    """Insert the staged notes; return how many. Anki recomputes the sort field and the
+    checksum on import: sfld is filled for other readers of the file, csum is left 0 (a test
+    checks what Anki makes of both)."""
+    paragraphs = cursor.execute("SELECT id, text FROM stage_paragraphs")
+    fields = _Fields({number: _escape(text) for number, text in paragraphs}, endings)
+    scheduling, base = context.with_scheduling, context.id_base
+    # SQLite lets one statement read the staged notes while another inserts Anki's.
+    staged = cursor.connection.execute(
         "SELECT n.seq, n.key, n.kind, n.sentence, n.translation, n.sentence_paragraph,"
         " n.translation_paragraph, n.phrase, n.meaning, g.number, n.tags,"
         " CAST(n.modified AS INTEGER)"
         " FROM stage_notes AS n JOIN note_groups AS g ON g.deck = n.deck"
         " AND g.article_title = n.article_title AND g.learn_lang = n.learn_lang"
         " AND g.help_lang = n.help_lang ORDER BY n.seq"
-    ).fetchall()
-    paragraphs = cursor.execute("SELECT id, text FROM stage_paragraphs").fetchall()
-    return notes, paragraphs
-
-
-_StagedNotes = tuple[list[tuple[Any, ...]], list[tuple[int, str]]]
-_MODELS = {"sentence": notetypes.SENTENCE_MODEL_ID, "word": notetypes.CLOZE_MODEL_ID}
-
-
-def _note_rows(staged: _StagedNotes, endings: list[str], context: _Context) -> list[_Row]:
-    """The rows for `_NOTE_SQL` of the staged notes. Anki recomputes the sort field and the
-    checksum on import: sfld is filled for other readers of the file, csum is left 0 (a test
-    checks what Anki makes of both)."""
-    notes, paragraphs = staged
-    fields = _Fields({number: _escape(text) for number, text in paragraphs}, endings)
-    scheduling, base = context.with_scheduling, context.id_base
-    return [
-        (
-            base + seq,
-            note_guid(key),
-            _MODELS[kind],
-            modified,
-            _tags(tags, scheduling),
-            fields.of(kind, sentence, translation, paragraph, translation_paragraph, *rest),
-            sentence,
-        )
-        for (
-            seq,
-            key,
-            kind,
-            sentence,
-            translation,
-            paragraph,
-            translation_paragraph,
-            *rest,
-            tags,
-            modified,
-        ) in notes
-    ]
+    )
+    count = 0
+    while batch := staged.fetchmany(_NOTES_PER_BATCH):
+        rows = [
+            (
+                base + seq,
+                note_guid(key),
+                _MODELS[kind],
+                modified,
+                _tags(tags, scheduling),
+                fields.of(kind, sentence, translation, paragraph, translation_paragraph, *rest),
+                sentence,
+            )
+            for (
+                seq,
+                key,
+                kind,
+                sentence,
+                translation,
+                paragraph,
+                translation_paragraph,
+                *rest,
+                tags,
+                modified,
+            ) in batch
+        ]
+        _insert_all(cursor, _NOTE_SQL, rows)
+        count += len(rows)
+    return count
 
 
 # The constant columns are written into the statement, so the rows carry only what varies.
