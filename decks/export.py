@@ -1011,7 +1011,7 @@ SELECT
     :base + c.seq,
     :base + c.note,
     g.deck_id,
-    CASE c.template WHEN 'production' THEN 1 ELSE 0 END,
+    CASE c.template {" ".join(f"WHEN '{name}' THEN {o}" for name, o in _TEMPLATE_ORD.items())} END,
     -- A card takes its note's time: Anki never updates cards it already has.
     CAST(n.modified AS INTEGER),
     -1,
