@@ -924,16 +924,18 @@ def _insert_notes(cursor: sqlite3.Cursor, endings: list[str], context: _Context)
         " AND g.article_title = n.article_title AND g.learn_lang = n.learn_lang"
         " AND g.help_lang = n.help_lang ORDER BY n.seq"
     )
+    # Local names: this loop runs for every note of a large export.
+    of, guid, models, tags_of = fields.of, note_guid, _MODELS, _tags
     count = 0
     while batch := staged.fetchmany(_NOTES_PER_BATCH):
         rows = [
             (
                 base + seq,
-                note_guid(key),
-                _MODELS[kind],
+                guid(key),
+                models[kind],
                 modified,
-                _tags(tags, scheduling),
-                fields.of(kind, sentence, translation, paragraph, translation_paragraph, *rest),
+                tags_of(tags, scheduling),
+                of(kind, sentence, translation, paragraph, other, phrase, meaning, group),
                 sentence,
             )
             for (
@@ -943,8 +945,10 @@ def _insert_notes(cursor: sqlite3.Cursor, endings: list[str], context: _Context)
                 sentence,
                 translation,
                 paragraph,
-                translation_paragraph,
-                *rest,
+                other,
+                phrase,
+                meaning,
+                group,
                 tags,
                 modified,
             ) in batch
