@@ -280,12 +280,13 @@ _STAGING = (
         duration_ms, kind)
     SELECT cards.seq, {_epoch("logs.reviewed_at")}, logs.rating,
         logs.interval_seconds,
-        coalesce(lag(logs.interval_seconds) OVER (PARTITION BY logs.card_id ORDER BY logs.id),
+        coalesce(lag(logs.interval_seconds) OVER (PARTITION BY cards.seq ORDER BY logs.id),
             0),
         coalesce(logs.duration_ms, 0),
         CASE logs.phase_before WHEN 'new' THEN 'learn' WHEN 'learning' THEN 'learn'
             WHEN 'relearning' THEN 'relearn' ELSE 'review' END
-    -- CROSS JOIN keeps the staged cards outside: the answers are found by card.
+    -- CROSS JOIN keeps the staged cards outside: the answers are found by card, in order,
+    -- so the window needs no sort.
     FROM stage_cards AS cards CROSS JOIN tandem.review_logs AS logs
         ON logs.card_id = cards.source
     WHERE cards.phase <> 'new' AND logs.kind = 'review'
