@@ -218,8 +218,9 @@ CREATE TEMP TABLE stage_notes (
     modified REAL NOT NULL
 );
 -- One row per card, `note` being its note's seq. A new card needs no more than its
--- template. `source` is for the stager's own use (say, its id of the card); the package
--- ignores it.
+-- template. A note with a leech among its cards gets the tag "leech" (as ExportNote's tags
+-- may say already). `source` is for the stager's own use (say, its id of the card); the
+-- package ignores it.
 CREATE TEMP TABLE stage_cards (
     seq INTEGER PRIMARY KEY,
     note INTEGER NOT NULL,
@@ -233,6 +234,7 @@ CREATE TEMP TABLE stage_cards (
     reps INTEGER NOT NULL DEFAULT 0,
     lapses INTEGER NOT NULL DEFAULT 0,
     suspended INTEGER NOT NULL DEFAULT 0,
+    leech INTEGER NOT NULL DEFAULT 0,
     source INTEGER
 );
 -- One row per answer (ExportReview's fields; intervals in whole seconds); `card` is the
@@ -400,6 +402,7 @@ class Package:
                         state.reps,
                         state.lapses,
                         card.suspended,
+                        False,
                         None,
                     )
                 )
@@ -915,6 +918,7 @@ def _insert_notes(cursor: sqlite3.Cursor, endings: list[str], context: _Context)
     paragraphs = cursor.execute("SELECT id, text FROM stage_paragraphs")
     fields = _Fields({number: _escape(text) for number, text in paragraphs}, endings)
     scheduling, base = context.with_scheduling, context.id_base
+    leeches = {note for (note,) in cursor.execute("SELECT note FROM stage_cards WHERE leech")}
     # SQLite lets one statement read the staged notes while another inserts Anki's.
     staged = cursor.connection.execute(
         "SELECT n.seq, n.key, n.kind, n.sentence, n.translation, n.sentence_paragraph,"
@@ -934,7 +938,7 @@ def _insert_notes(cursor: sqlite3.Cursor, endings: list[str], context: _Context)
                 guid(key),
                 models[kind],
                 modified,
-                tags_of(tags, scheduling),
+                tags_of(f"{tags}{SEPARATOR}leech" if seq in leeches else tags, scheduling),
                 of(kind, sentence, translation, paragraph, other, phrase, meaning, group),
                 sentence,
             )

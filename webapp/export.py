@@ -193,10 +193,11 @@ def _paragraph_id(alignment: str, paragraph: str, side: str) -> str:
 # A note's sides: its language is the alignment's source language or the other one.
 _LEARN_SIDE = "CASE WHEN source.lang = chosen.learn_lang THEN 'source' ELSE 'target' END"
 _HELP_SIDE = "CASE WHEN source.lang = chosen.learn_lang THEN 'target' ELSE 'source' END"
-# Both times are stored as text of one form, which sorts as the times do.
-_MODIFIED = _epoch(
-    "max(coalesce(notes.updated_at, alignments.updated_at),"
-    " coalesce(alignments.updated_at, notes.updated_at))"
+# Both times are stored as text of one form, which sorts as the times do; Anki keeps whole
+# seconds.
+_MODIFIED = (
+    "CAST(strftime('%s', max(coalesce(notes.updated_at, alignments.updated_at),"
+    " coalesce(alignments.updated_at, notes.updated_at))) AS INTEGER)"
 )
 
 _STAGING = (
@@ -240,9 +241,7 @@ _STAGING = (
         coalesce(notes.meaning, ''),
         articles.title,
         'tandem::' || articles.slug || :separator || 'lang::' || chosen.learn_lang
-            || :separator || 'lang::' || chosen.help_lang || :separator || chosen.kind
-            || CASE WHEN notes.id IN (SELECT note_id FROM tandem.cards WHERE leech)
-                THEN :separator || 'leech' ELSE '' END,
+            || :separator || 'lang::' || chosen.help_lang || :separator || chosen.kind,
         {_MODIFIED}
     FROM chosen
     LEFT JOIN tandem.notes AS notes ON notes.id = chosen.note_id
@@ -262,10 +261,11 @@ _STAGING = (
     # order), and a new note's in the default directions.
     f"""
     INSERT INTO stage_cards (note, template, phase, step, stability, difficulty, due,
-        last_review, reps, lapses, suspended, source)
+        last_review, reps, lapses, suspended, leech, source)
     SELECT chosen.seq, cards.template, cards.phase, cards.step, cards.stability,
         cards.difficulty, CASE WHEN cards.phase = 'new' THEN NULL ELSE {_epoch("cards.due")} END,
-        {_epoch("cards.last_review")}, cards.reps, cards.lapses, cards.suspended, cards.id
+        {_epoch("cards.last_review")}, cards.reps, cards.lapses, cards.suspended, cards.leech,
+        cards.id
     FROM chosen CROSS JOIN tandem.cards AS cards ON cards.note_id = chosen.note_id
     """,
     """
