@@ -353,7 +353,8 @@ class Package:
 
         def seconds(moment: datetime, message: str) -> float:
             if moment.tzinfo is None:
-                problems.append((note_seq, message))
+                if (note_seq, message) not in problems[-3:]:  # once per note and kind of time
+                    problems.append((note_seq, message))
                 return moment.replace(tzinfo=UTC).timestamp()
             return moment.timestamp()
 

@@ -33,6 +33,7 @@ from webapp.pairs import find_alignment, find_article
 from webapp.preferences import default_directions
 
 _MAPPED_BYTES = 1 << 34  # SQLite maps no more than the file, and its build's own limit
+
 # A note can be exported while it has what its fields show: a sentence note its pair, a word
 # note its sentence.
 SHOWABLE = (
