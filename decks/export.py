@@ -906,10 +906,30 @@ class _Fields:
         return html.replace(sentence, f"<mark>{sentence}</mark>", 1) if sentence else html
 
 
-# Notes are read, made and inserted this many at a time: a large export's note rows (their
-# fields are about a kilobyte each) never all live at once.
-_NOTES_PER_BATCH = 2000
-_MODELS = {"sentence": notetypes.SENTENCE_MODEL_ID, "word": notetypes.CLOZE_MODEL_ID}
+# notes: id, guid, mid, mod, usn, tags, flds, sfld, csum, flags, data. The fields, GUID and
+# tags are made by Python functions SQLite calls per note (`_insert_notes`): cheaper than
+# reading every staged note into Python and inserting the result.
+_NOTES_SQL = f"""
+INSERT INTO notes
+SELECT
+    :base + n.seq,
+    note_guid(n.key),
+    CASE n.kind WHEN 'word' THEN {notetypes.CLOZE_MODEL_ID} ELSE {notetypes.SENTENCE_MODEL_ID} END,
+    CAST(n.modified AS INTEGER),
+    -1,
+    anki_tags(CASE WHEN n.seq IN (SELECT note FROM stage_cards WHERE leech)
+        THEN n.tags || '{SEPARATOR}leech' ELSE n.tags END),
+    note_fields(n.kind, n.sentence, n.translation, n.sentence_paragraph,
+        n.translation_paragraph, n.phrase, n.meaning, g.number),
+    n.sentence,
+    0,
+    0,
+    ''
+FROM stage_notes AS n
+JOIN note_groups AS g ON g.deck = n.deck AND g.article_title = n.article_title
+    AND g.learn_lang = n.learn_lang AND g.help_lang = n.help_lang
+ORDER BY n.seq
+"""
 
 
 def _insert_notes(cursor: sqlite3.Cursor, endings: list[str], context: _Context) -> int:
@@ -918,54 +938,17 @@ def _insert_notes(cursor: sqlite3.Cursor, endings: list[str], context: _Context)
     checks what Anki makes of both)."""
     paragraphs = cursor.execute("SELECT id, text FROM stage_paragraphs")
     fields = _Fields({number: _escape(text) for number, text in paragraphs}, endings)
-    scheduling, base = context.with_scheduling, context.id_base
-    leeches = {note for (note,) in cursor.execute("SELECT note FROM stage_cards WHERE leech")}
-    # SQLite lets one statement read the staged notes while another inserts Anki's.
-    staged = cursor.connection.execute(
-        "SELECT n.seq, n.key, n.kind, n.sentence, n.translation, n.sentence_paragraph,"
-        " n.translation_paragraph, n.phrase, n.meaning, g.number, n.tags,"
-        " CAST(n.modified AS INTEGER)"
-        " FROM stage_notes AS n JOIN note_groups AS g ON g.deck = n.deck"
-        " AND g.article_title = n.article_title AND g.learn_lang = n.learn_lang"
-        " AND g.help_lang = n.help_lang ORDER BY n.seq"
+    scheduling = context.with_scheduling
+    connection = cursor.connection
+    connection.create_function("note_fields", 8, fields.of, deterministic=True)
+    connection.create_function("note_guid", 1, note_guid, deterministic=True)
+    connection.create_function(
+        "anki_tags", 1, lambda tags: _tags(tags, scheduling), deterministic=True
     )
-    # Local names: this loop runs for every note of a large export.
-    of, guid, models, tags_of = fields.of, note_guid, _MODELS, _tags
-    count = 0
-    while batch := staged.fetchmany(_NOTES_PER_BATCH):
-        rows = [
-            (
-                base + seq,
-                guid(key),
-                models[kind],
-                modified,
-                tags_of(f"{tags}{SEPARATOR}leech" if seq in leeches else tags, scheduling),
-                of(kind, sentence, translation, paragraph, other, phrase, meaning, group),
-                sentence,
-            )
-            for (
-                seq,
-                key,
-                kind,
-                sentence,
-                translation,
-                paragraph,
-                other,
-                phrase,
-                meaning,
-                group,
-                tags,
-                modified,
-            ) in batch
-        ]
-        _insert_all(cursor, _NOTE_SQL, rows)
-        count += len(rows)
-    return count
+    inserted: int = cursor.execute(_NOTES_SQL, {"base": context.id_base}).rowcount
+    return inserted
 
 
-# The constant columns are written into the statement, so the rows carry only what varies.
-# notes: id, guid, mid, mod, usn, tags, flds, sfld, csum, flags, data
-_NOTE_SQL = "INSERT INTO notes VALUES (?, ?, ?, ?, -1, ?, ?, ?, 0, 0, '')"
 _ROWS_PER_INSERT = 50
 
 
