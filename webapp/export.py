@@ -179,9 +179,6 @@ CREATE TEMP TABLE pieces (
     text TEXT, PRIMARY KEY (link_id, side, position)
 ) WITHOUT ROWID;
 CREATE INDEX temp.pieces_in_paragraphs ON pieces (alignment_id, paragraph, side, position);
-CREATE TEMP TABLE link_texts (
-    link_id INTEGER, side TEXT, text TEXT, PRIMARY KEY (link_id, side)
-) WITHOUT ROWID;
 """
 
 
@@ -201,6 +198,15 @@ _MODIFIED = (
     " coalesce(alignments.updated_at, notes.updated_at))) AS INTEGER)"
 )
 
+
+def _link_text(side: str) -> str:
+    """SQL for one side's sentences of the chosen link as one text (NULL for none)."""
+    return (
+        "(SELECT group_concat(text, ' ') FROM pieces"
+        f" WHERE pieces.link_id = chosen.link_id AND pieces.side = {side})"
+    )
+
+
 _STAGING = (
     # The sentences around every chosen link (its paragraph group, both sides).
     """
@@ -214,11 +220,7 @@ _STAGING = (
     JOIN tandem.link_sentences AS ls ON ls.link_id = links.id
     JOIN tandem.sentences AS sentences ON sentences.id = ls.sentence_id
     """,
-    # Each side's sentences as one text: per link, and per paragraph group.
-    """
-    INSERT INTO link_texts
-    SELECT link_id, side, group_concat(text, ' ') FROM pieces GROUP BY link_id, side
-    """,
+    # Each side's sentences of a paragraph group as one text.
     f"""
     INSERT INTO stage_paragraphs
     SELECT {_paragraph_id("alignment_id", "paragraph", "side")}, group_concat(text, ' ')
@@ -234,8 +236,8 @@ _STAGING = (
             ELSE 'sentence:' || chosen.link_id || ':' || chosen.learn_lang || ':'
                 || chosen.help_lang END,
         chosen.kind, chosen.learn_lang, chosen.help_lang,
-        coalesce(word_sentence.text, learnt.text, ''),
-        coalesce(helping.text, ''),
+        coalesce(word_sentence.text, {_link_text(_LEARN_SIDE)}, ''),
+        coalesce({_link_text(_HELP_SIDE)}, ''),
         {_paragraph_id("links.alignment_id", "links.paragraph", _LEARN_SIDE)},
         {_paragraph_id("links.alignment_id", "links.paragraph", _HELP_SIDE)},
         coalesce(notes.phrase, ''),
@@ -252,10 +254,6 @@ _STAGING = (
     LEFT JOIN tandem.versions AS source ON source.id = alignments.source_version_id
     LEFT JOIN tandem.sentences AS word_sentence
         ON word_sentence.id = notes.sentence_id AND notes.kind = 'word'
-    LEFT JOIN link_texts AS learnt
-        ON learnt.link_id = chosen.link_id AND learnt.side = {_LEARN_SIDE}
-    LEFT JOIN link_texts AS helping
-        ON helping.link_id = chosen.link_id AND helping.side = {_HELP_SIDE}
     ORDER BY chosen.seq
     """,
     # A made note's cards (found by note: CROSS JOIN keeps the chosen notes outside, in
