@@ -208,17 +208,19 @@ def _link_text(side: str) -> str:
 
 
 _STAGING = (
-    # The sentences around every chosen link (its paragraph group, both sides).
+    # The sentences around every chosen link (its paragraph group, both sides). CROSS JOIN
+    # keeps the groups outside: left to itself, SQLite read every link's sentences of the
+    # database, however few were chosen.
     """
     INSERT INTO pieces
     SELECT links.id, links.alignment_id, links.paragraph, ls.side, sentences.position,
         sentences.text
     FROM (SELECT DISTINCT links.alignment_id, links.paragraph FROM chosen
           JOIN tandem.links AS links ON links.id = chosen.link_id) AS groups
-    JOIN tandem.links AS links ON links.alignment_id = groups.alignment_id
+    CROSS JOIN tandem.links AS links ON links.alignment_id = groups.alignment_id
         AND links.paragraph = groups.paragraph
-    JOIN tandem.link_sentences AS ls ON ls.link_id = links.id
-    JOIN tandem.sentences AS sentences ON sentences.id = ls.sentence_id
+    CROSS JOIN tandem.link_sentences AS ls ON ls.link_id = links.id
+    CROSS JOIN tandem.sentences AS sentences ON sentences.id = ls.sentence_id
     """,
     # Each side's sentences of a paragraph group as one text.
     f"""
