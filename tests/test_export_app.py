@@ -212,15 +212,19 @@ def test_export_all_carries_notes_schedule_leech_and_history(
     assert recognition.ivl == expected["ivl"]
     assert recognition.due == collection.sched.today + days_from_today(app, expected["due"])
     assert recognition.memory_state is not None
-    revlog = db(collection).list(
-        "select ease from revlog where cid = ? order by id", recognition.id
+    revlog = db(collection).all(
+        "select ease, ivl, lastIvl from revlog where cid = ? order by id", recognition.id
     )
-    assert revlog == [3, 3]
+    assert [ease for ease, _, _ in revlog] == [3, 3]
+    # Each answer's last interval is what the card's answer before it gave.
+    assert [last for _, _, last in revlog] == [0, revlog[0][1]]
+    assert revlog[0][1] != 0
 
     cloze = only_cloze(collection)
     assert (cloze.type, cloze.queue) == (1, 1)
     assert cloze.due == int(tandem_card(app, deck.cloze)["due"].timestamp())
     assert "leech" not in cloze.note().tags
+    assert db(collection).list("select lastIvl from revlog where cid = ?", cloze.id) == [0]
     assert db(collection).scalar("select count() from revlog") == 3
 
 
