@@ -752,6 +752,23 @@ def test_every_problem_of_a_selection_is_reported_at_once(tmp_path: Path) -> Non
     assert os.listdir(tmp_path) == []
 
 
+def test_text_of_nothing_but_white_space_counts_as_empty(tmp_path: Path) -> None:
+    notes = [
+        sentence_note(1, sentence=" \t\r\n\x0b\x0c "),
+        sentence_note(2, learn_lang=" "),
+        word_note(3, phrase="\n"),
+        sentence_note(4, sentence="\n x \t", translation=""),  # text, however little
+    ]
+    with pytest.raises(ExportError) as error:
+        write_package(tmp_path / "x.apkg", notes, now=NOW, settings=SETTINGS)
+    problems = str(error.value).removeprefix("Cannot export: ").removesuffix(".").split("; ")
+    assert problems == [
+        "note 'sentence:1:it:de': the sentence is empty",
+        "note 'sentence:2:it:de': both languages are needed",
+        "note 'word:3': a word note needs its phrase",
+    ]
+
+
 # -- note types ----------------------------------------------------------------------------
 
 
