@@ -1095,19 +1095,18 @@ def _card_data(
     stability: float | None, difficulty: float | None, last_review: float, context: _Context
 ) -> str:
     """cards.data as Anki writes it: FSRS stability "s", difficulty "d", desired retention
-    "dr", decay and the last review time "lrt" (seconds), rounded as Anki rounds them.
+    "dr", decay and the last review time "lrt" (seconds), to the decimals Anki keeps.
 
-    Formatted by hand because json.dumps was a tenth of a large export; repr() of a float is
-    what json.dumps writes for it.
+    Formatted by hand because json.dumps was a tenth of a large export, and to fixed decimals
+    (12.3400 where Anki writes 12.34, the same JSON number) because rounding first and then
+    printing the shortest form took two conversions of each number instead of one.
     """
-    members = []
     if stability is not None and difficulty is not None:
-        members.append(
-            f'"s":{round(stability, 4)!r},"d":{round(difficulty, 3)!r},'
-            + context.fsrs_settings_json
+        return (
+            f'{{"s":{stability:.4f},"d":{difficulty:.3f},{context.fsrs_settings_json},'
+            f'"lrt":{int(last_review)}}}'
         )
-    members.append(f'"lrt":{int(last_review)}')
-    return "{" + ",".join(members) + "}"
+    return f'{{"lrt":{int(last_review)}}}'
 
 
 def _revlog_interval_sql(seconds: str) -> str:
