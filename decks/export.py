@@ -723,10 +723,13 @@ def _note_groups(cursor: sqlite3.Cursor) -> tuple[dict[str, int], list[str]]:
         "CREATE TEMP TABLE note_groups (deck, article_title, learn_lang, help_lang, number,"
         " deck_id, PRIMARY KEY (deck, article_title, learn_lang, help_lang)) WITHOUT ROWID"
     )
-    groups = cursor.execute(
-        "SELECT deck, article_title, learn_lang, help_lang FROM stage_notes"
-        " GROUP BY deck, article_title, learn_lang, help_lang ORDER BY min(seq)"
-    ).fetchall()
+    # DISTINCT keeps a few rows while scanning (GROUP BY sorted every note); sorted here so
+    # that the numbers and the decks' order never depend on SQLite's.
+    groups = sorted(
+        cursor.execute(
+            "SELECT DISTINCT deck, article_title, learn_lang, help_lang FROM stage_notes"
+        ).fetchall()
+    )
     decks: dict[str, int] = {}
     rows = []
     endings = []
