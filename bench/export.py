@@ -193,6 +193,7 @@ def report(result: dict[str, Any]) -> str:
         ["ours / Anki's current", ratio, f"<= {TARGET_RATIO:g}", verdict(ratio <= TARGET_RATIO)],
         ["ours / Anki's legacy", result["ratio_to_anki_legacy"], "", ""],
         ["Anki import of ours (s)", result["import_s"], "", ""],
+        ["Anki's own exporter, same notes (s, a yardstick)", result["anki_export_s"], "", ""],
     ]
 
     def seconds(key: str) -> str:
