@@ -238,14 +238,16 @@ CREATE TEMP TABLE stage_cards (
     source INTEGER
 );
 -- One row per answer (ExportReview's fields; intervals in whole seconds); `card` is the
--- card's seq.
+-- card's seq. A card's answers are staged oldest first, so a stager that does not know an
+-- answer's last interval leaves it NULL: it is then the interval of the card's answer staged
+-- just before (0 for its first).
 CREATE TEMP TABLE stage_reviews (
     seq INTEGER PRIMARY KEY,
     card INTEGER NOT NULL,
     reviewed_at REAL NOT NULL,
     rating INTEGER NOT NULL,
     interval INTEGER NOT NULL,
-    last_interval INTEGER NOT NULL,
+    last_interval INTEGER,
     duration_ms INTEGER NOT NULL,
     kind TEXT NOT NULL,
     difficulty REAL
@@ -1160,8 +1162,9 @@ def _day_end_sql(moment: str) -> str:
     return f"CASE {cases} ELSE days.end{_DAY_ENDS} END"
 
 
-# Every answer, `until` the end of the learner's day it was given on. A review's factor is the
-# FSRS difficulty after it (x100), as Anki keeps it; learning answers have none.
+# Every answer, `until` the end of the learner's day it was given on, and the interval it
+# followed (see stage_reviews). A review's factor is the FSRS difficulty after it (x100), as
+# Anki keeps it; learning answers have none.
 _REVLOG_SQL = f"""
 INSERT OR IGNORE INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type)
 SELECT
@@ -1170,16 +1173,20 @@ SELECT
     -1,
     t.rating,
     {_revlog_interval_sql("t.interval")},
-    {_revlog_interval_sql("t.last_interval")},
+    {_revlog_interval_sql("t.before")},
     CASE WHEN t.kind <> 'learn' AND t.difficulty IS NOT NULL
         THEN CAST(round(t.difficulty * 100) AS INTEGER) ELSE 0 END,
     t.duration_ms,
     CASE t.kind {" ".join(f"WHEN '{kind}' THEN {code}" for kind, code in _REVLOG_KIND.items())} END
 FROM (
-    SELECT reviews.*, max(1, {_day_end_sql("reviewed_at")} - CAST(reviewed_at AS INTEGER))
-        AS until
+    SELECT reviews.*,
+        max(1, {_day_end_sql("reviews.reviewed_at")} - CAST(reviews.reviewed_at AS INTEGER))
+            AS until,
+        coalesce(reviews.last_interval, previous.interval, 0) AS before
     FROM stage_reviews AS reviews
-    JOIN learner_days AS days ON days.utc_day = CAST(reviewed_at / 86400 AS INTEGER)
+    JOIN learner_days AS days ON days.utc_day = CAST(reviews.reviewed_at / 86400 AS INTEGER)
+    LEFT JOIN stage_reviews AS previous
+        ON previous.seq = reviews.seq - 1 AND previous.card = reviews.card
 ) AS t
 LEFT JOIN revlog_ids AS i ON i.seq = t.seq
 """

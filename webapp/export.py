@@ -274,13 +274,15 @@ _STAGING = (
     SELECT chosen.seq, directions.template
     FROM chosen CROSS JOIN directions WHERE chosen.note_id IS NULL
     """,
-    # Answers still in effect (not undone), card by card, oldest first. A new card has none
-    # (an answer that was undone took it back to new). CROSS JOIN keeps the staged cards
-    # outside, so the answers are found by card in the order wanted, with no sort.
+    # Answers still in effect (not undone), card by card, oldest first; each one's last
+    # interval is then the one before it's (NULL: see decks.export.STAGING_SCHEMA). A new
+    # card has none (an answer that was undone took it back to new). CROSS JOIN keeps the
+    # staged cards outside, so the answers are found by card in the order wanted, with no
+    # sort.
     f"""
     INSERT INTO stage_reviews (card, reviewed_at, rating, interval, last_interval,
         duration_ms, kind)
-    SELECT cards.seq, {_epoch("logs.reviewed_at")}, logs.rating, logs.interval_seconds, 0,
+    SELECT cards.seq, {_epoch("logs.reviewed_at")}, logs.rating, logs.interval_seconds, NULL,
         coalesce(logs.duration_ms, 0),
         CASE logs.phase_before WHEN 'new' THEN 'learn' WHEN 'learning' THEN 'learn'
             WHEN 'relearning' THEN 'relearn' ELSE 'review' END
@@ -291,13 +293,6 @@ _STAGING = (
             SELECT undoes_id FROM tandem.review_logs WHERE undoes_id IS NOT NULL
         )
     ORDER BY cards.seq, logs.id
-    """,
-    # Each answer's last interval is what the one before it gave: the row before, if it is
-    # the same card's (cheaper than a window over the answers as they are read).
-    """
-    UPDATE stage_reviews SET last_interval = previous.interval
-    FROM stage_reviews AS previous
-    WHERE previous.seq = stage_reviews.seq - 1 AND previous.card = stage_reviews.card
     """,
 )
 
