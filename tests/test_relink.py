@@ -106,18 +106,24 @@ def test_realignment_retires_the_editors_undo_history(app: Flask) -> None:
         assert edit.undone_at is not None
 
 
+def merged_first_pair(session: Session, italian: str) -> Link:
+    """Ingest the German and Italian articles and merge their first pair with the next by
+    hand; return the merged link."""
+    ingest(session, factories.german_article(SOURCE), factories.italian_article(italian))
+    first = link_of(session, "Die Stadt hat")
+    alignment = first.alignment
+    editing.merge(
+        session, alignment, first.id, seen=editing.version(session, alignment), now=utcnow()
+    )
+    session.commit()
+    return link_of(session, "Die Stadt hat")
+
+
 def test_links_made_by_hand_survive_a_text_change(app: Flask) -> None:
     italian = "/library/it.txt"
     with app.app_context():
         session = get_session()
-        ingest(session, factories.german_article(SOURCE), factories.italian_article(italian))
-        first = link_of(session, "Die Stadt hat")
-        alignment = first.alignment
-        editing.merge(
-            session, alignment, first.id, seen=editing.version(session, alignment), now=utcnow()
-        )
-        session.commit()
-        merged = link_of(session, "Die Stadt hat")
+        merged = merged_first_pair(session, italian)
         assert merged.manual and len(merged.members) == 4
         # The last Italian sentence is reworded: the pair is realigned, the merge stays.
         body = list(factories.ITALIAN_BODY)
@@ -136,14 +142,7 @@ def test_a_hand_made_link_whose_sentence_changed_is_aligned_afresh(app: Flask) -
     italian = "/library/it.txt"
     with app.app_context():
         session = get_session()
-        ingest(session, factories.german_article(SOURCE), factories.italian_article(italian))
-        first = link_of(session, "Die Stadt hat")
-        alignment = first.alignment
-        editing.merge(
-            session, alignment, first.id, seen=editing.version(session, alignment), now=utcnow()
-        )
-        session.commit()
-        merged = link_of(session, "Die Stadt hat")
+        merged = merged_first_pair(session, italian)
         # One Italian sentence of the hand-made pair is reworded: the pair no longer holds what
         # the learner joined, so it must not come back with a sentence missing.
         body = list(factories.ITALIAN_BODY)
