@@ -344,17 +344,17 @@ def test_a_flagged_note_is_listed_shown_in_review_and_can_be_cleared(
     corpus: Flask, client: FlaskClient, token: str
 ) -> None:
     row = first_one_one(html(client.get(EDITOR)))
-    link, italian = int(row.get("data-link")), sentence_in(row, "first")
+    link, german = int(row.get("data-link")), sentence_in(row, "second")
     made = post_json(
         client, "/api/cards", {"link": link, "kind": "sentence", "learn": "it", "help": "de"}, token
     )
     assert made.status_code in (200, 201), made.get_json()
-    assert edit_json(client, token, action="detach", version=0, sentence=italian).status_code == 200
+    assert edit_json(client, token, action="detach", version=0, sentence=german).status_code == 200
 
     listed = html(client.get("/cards/?state=flagged"))
     flagged = listed.xpath("//tbody/tr")
     assert len(flagged) == 2  # recognition and production
-    assert "with no Italian sentence" in text(one(flagged[0], ".//p[@class='needs-review']"))
+    assert "with no German sentence" in text(one(flagged[0], ".//p[@class='needs-review']"))
     assert html(client.get("/cards/?state=all")).xpath("//tbody/tr")
 
     review = html(client.get("/review/"))
@@ -369,6 +369,30 @@ def test_a_flagged_note_is_listed_shown_in_review_and_can_be_cleared(
     assert html(client.get("/cards/?state=flagged")).xpath("//tbody/tr") == []
     assert in_session(corpus, lambda s: s.get_one(Note, note_id).needs_review) == ""
     assert client.post(f"/cards/note/{note_id}/reviewed").status_code == 400  # no CSRF token
+
+
+def test_a_note_whose_pair_lost_its_language_is_set_aside_and_export_goes_on(
+    corpus: Flask, client: FlaskClient, token: str
+) -> None:
+    row = first_one_one(html(client.get(EDITOR)))
+    link, italian = int(row.get("data-link")), sentence_in(row, "first")
+    for learn, help_ in (("it", "de"), ("de", "it")):
+        body = {"link": link, "kind": "sentence", "learn": learn, "help": help_}
+        made = post_json(client, "/api/cards", body, token)
+        assert made.status_code in (200, 201), made.get_json()
+    assert edit_json(client, token, action="detach", version=0, sentence=italian).status_code == 200
+
+    def pairs(session: Session) -> dict[str, int | None]:
+        return {n.learn_lang: n.link_id for n in session.scalars(select(Note))}
+
+    # The Italian-learning note's pair kept only its German: nothing to ask, so it is set
+    # aside; the German-learning one keeps its pair, flagged for the Italian it lost.
+    assert in_session(corpus, pairs) == {"it": None, "de": link}
+    flagged = [text(p) for p in html(client.get("/cards/?state=flagged")).xpath("//tbody/tr//p")]
+    assert any("set aside without a pair" in message for message in flagged)
+    # Exporting everything leaves the set-aside note out instead of failing on its empty text.
+    response = client.get("/export.apkg?all=1")
+    assert response.status_code == 200, response.get_data(as_text=True)
 
 
 def test_the_alignment_summary_follows_the_edits(

@@ -595,7 +595,7 @@ def test_move_keeps_link_ids_and_flags_a_note_whose_pair_lost_a_side(
     assert note.needs_review == ""  # undo clears the flag it set
 
 
-def test_detach_takes_a_word_note_along_and_flags_it(
+def test_detach_takes_a_word_note_along_and_sets_aside_a_note_left_without_its_language(
     session: Session, pair: Pair, clock: Iterator[datetime]
 ) -> None:
     link = link_at(session, pair, 3)
@@ -606,7 +606,12 @@ def test_detach_takes_a_word_note_along_and_flags_it(
     alone = link_at(session, pair, 3)
     assert shape(session, pair)[3] == ((), (3,), 2)
     assert word.link_id == alone and "with no German sentence" in word.needs_review
-    assert sentence.link_id == link and "with no Italian sentence" in sentence.needs_review
+    # The Italian-learning note's pair kept only its German: nothing left to ask in review.
+    assert sentence.link_id is None
+    assert "with no Italian sentence, so it was set aside" in sentence.needs_review
+    run(session, pair, clock, "undo")
+    session.expire_all()
+    assert (sentence.link_id, sentence.needs_review) == (link, "")
 
 
 def test_a_note_made_after_an_edit_survives_its_undo(

@@ -537,8 +537,9 @@ def _place_notes(
     settled: Sequence[Note] = (),
 ) -> None:
     """Point each note at the link its text is in now and bump its update time; flag a note
-    whose pair lost a language it had, and set aside (no pair, flagged) one that would repeat
-    a note already on its new link. Notes whose link survives claim their place first."""
+    whose pair lost a language it had, and set aside (no pair, flagged) one whose pair lost
+    the language it teaches (its cards would have nothing to ask) or that would repeat a note
+    already on its new link. Notes whose link survives claim their place first."""
     old_by_id = {bead.id: bead for bead in old}
     new_by_id = {bead.id: bead for bead in plan.beads}
     holder = {sentence: bead.id for bead in plan.beads for sentence in bead.sentences}
@@ -547,8 +548,9 @@ def _place_notes(
     targets = {}
     for note in notes:
         before = old_by_id.get(origins[note.id])
-        learn_side = "source" if note.learn_lang == source_lang else "target"
-        targets[note.id] = _target(note, before, new_by_id, holder, plan.follow, learn_side)
+        targets[note.id] = _target(
+            note, before, new_by_id, holder, plan.follow, _learn_side(note, source_lang)
+        )
     for note in sorted(notes, key=lambda n: (targets[n.id] != origins[n.id], n.id)):
         target, before = targets[note.id], old_by_id.get(origins[note.id])
         twin = taken.get(_key(note, target))
@@ -560,17 +562,26 @@ def _place_notes(
             )
             target = None
         elif target is not None and before is not None:
-            taken[_key(note, target)] = note
             lost = [
-                language_name(source_lang if side == "source" else alignment.target_version.lang)
-                for side in SIDES
-                if before.side(side) and not new_by_id[target].side(side)
+                side for side in SIDES if before.side(side) and not new_by_id[target].side(side)
             ]
-            if lost:
+            names = " or ".join(
+                language_name(source_lang if side == "source" else alignment.target_version.lang)
+                for side in lost
+            )
+            if note.kind == "sentence" and _learn_side(note, source_lang) in lost:
                 note.needs_review = (
-                    f"The alignment edit “{plan.summary}” left its pair with no "
-                    f"{' or '.join(lost)} sentence: check the card, or undo the edit."
+                    f"The alignment edit “{plan.summary}” left its pair with no {names} "
+                    "sentence, so it was set aside without a pair: undo the edit, or delete it."
                 )
+                target = None
+            else:
+                taken[_key(note, target)] = note
+                if lost:
+                    note.needs_review = (
+                        f"The alignment edit “{plan.summary}” left its pair with no "
+                        f"{names} sentence: check the card, or undo the edit."
+                    )
         note.link_id = target
         note.updated_at = changed_at(note.updated_at, now)
 
@@ -592,6 +603,11 @@ def _target(
         return before.id
     anchor = (before.side(learn_side) or before.sentences)[0]
     return holder.get(anchor)
+
+
+def _learn_side(note: Note, source_lang: str) -> str:
+    """The side of an alignment (its source in `source_lang`) in the note's learning language."""
+    return "source" if note.learn_lang == source_lang else "target"
 
 
 def _key(note: Note, link_id: int | None) -> tuple[Any, ...]:
