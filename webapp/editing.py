@@ -569,19 +569,16 @@ def _place_notes(
                 language_name(source_lang if side == "source" else alignment.target_version.lang)
                 for side in lost
             )
+            left = f"The alignment edit “{plan.summary}” left its pair with no {names} sentence"
             if note.kind == "sentence" and _learn_side(note, source_lang) in lost:
                 note.needs_review = (
-                    f"The alignment edit “{plan.summary}” left its pair with no {names} "
-                    "sentence, so it was set aside without a pair: undo the edit, or delete it."
+                    f"{left}, so it was set aside without a pair: undo the edit, or delete it."
                 )
                 target = None
             else:
                 taken[_key(note, target)] = note
                 if lost:
-                    note.needs_review = (
-                        f"The alignment edit “{plan.summary}” left its pair with no "
-                        f"{names} sentence: check the card, or undo the edit."
-                    )
+                    note.needs_review = f"{left}: check the card, or undo the edit."
         note.link_id = target
         note.updated_at = changed_at(note.updated_at, now)
 
